@@ -1,0 +1,150 @@
+"""The `storewatch` command: ETL runs, status, and serving the dashboard."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from etl.progress import rich_progress
+from etl.run import RunResult, run_source
+from etl.settings import PROJECT_ROOT, load_settings
+from etl.warehouse import RunInProgressError, Warehouse
+
+app = typer.Typer(
+    help="Storewatch: merchant complaints, penalties and resolution times in one warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+etl_app = typer.Typer(help="Load data into the warehouse and inspect past runs.", no_args_is_help=True)
+app.add_typer(etl_app, name="etl")
+console = Console()
+
+
+def _warehouse() -> Warehouse:
+    return Warehouse(load_settings().warehouse_dir)
+
+
+def _print_counts(result: RunResult, dry_run: bool) -> None:
+    table = Table(title=f"run {result.run_id}" + (" (dry run, nothing written)" if dry_run else ""))
+    for column in ("table", "seen", "inserted", "updated", "unchanged", "deleted", "quarantined"):
+        table.add_column(column, justify="right" if column != "table" else "left")
+    for name, counts in result.counts.items():
+        table.add_row(
+            name,
+            *(
+                f"{getattr(counts, f):,}"
+                for f in ("seen", "inserted", "updated", "unchanged", "deleted", "quarantined")
+            ),
+        )
+    console.print(table)
+    if not dry_run:
+        console.print(f"warehouse: {result.path}")
+
+
+@etl_app.command("demo")
+def etl_demo(
+    complaints: Annotated[int, typer.Option(help="How many complaints to generate.")] = 200_000,
+    merchants: Annotated[int | None, typer.Option(help="Stores (default: complaints / 50).")] = None,
+    penalties: Annotated[int | None, typer.Option(help="Penalties (default: complaints / 10).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same rows.")] = 20261124,
+    as_of: Annotated[
+        str, typer.Option(help="As-of date (YYYY-MM-DD): open complaints are censored here.")
+    ] = "2026-10-31",
+    planted: Annotated[bool, typer.Option(help="Plant the known effects that tests look for.")] = True,
+    dry_run: Annotated[bool, typer.Option(help="Validate and count, write nothing.")] = False,
+) -> None:
+    """Generate the synthetic demo marketplace (labelled synthetic everywhere) and load it."""
+    from etl.sources.demo import DemoConfig, DemoSource
+
+    config = DemoConfig(
+        seed=seed,
+        complaints=complaints,
+        merchants=merchants,
+        penalties=penalties,
+        as_of=date.fromisoformat(as_of),
+        planted=planted,
+    )
+    try:
+        with rich_progress() as progress:
+            result = run_source(
+                DemoSource(config), params={"config": repr(config)}, progress=progress, dry_run=dry_run
+            )
+    except RunInProgressError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    _print_counts(result, dry_run)
+
+
+@etl_app.command("status")
+def etl_status(
+    limit: Annotated[int, typer.Option(help="How many recent runs to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List recent ETL runs (including failed and killed ones) and the warehouse being served."""
+    warehouse = _warehouse()
+    entries = warehouse.journal()[-limit:]
+    if as_json:
+        print(json.dumps([entry.__dict__ for entry in entries], ensure_ascii=False, indent=1))
+        return
+    current = warehouse.current_path()
+    console.print(f"serving: {current if current else 'no warehouse yet (run `./storewatch etl demo`)'}")
+    table = Table(title="ETL runs")
+    for column in ("run", "source", "started", "finished", "status", "error"):
+        table.add_column(column)
+    for entry in entries:
+        colour = {"succeeded": "green", "failed": "red"}.get(entry.status, "yellow")
+        table.add_row(
+            entry.run_id,
+            entry.source_id,
+            entry.started_at[:19],
+            (entry.finished_at or "")[:19],
+            f"[{colour}]{entry.status}[/{colour}]",
+            (entry.error or "")[:80],
+        )
+    console.print(table)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8501,
+    demo_complaints: Annotated[
+        int, typer.Option(help="Size of the demo built when there is no warehouse.")
+    ] = 200_000,
+    headless: Annotated[bool, typer.Option(help="Do not try to open a browser.")] = True,
+) -> None:
+    """Build the demo warehouse if there is none, then serve the dashboard."""
+    if _warehouse().current_path() is None:
+        console.print("No warehouse yet: building the synthetic demo marketplace first.")
+        etl_demo(
+            complaints=demo_complaints,
+            merchants=None,
+            penalties=None,
+            seed=20261124,
+            as_of="2026-10-31",
+            planted=True,
+            dry_run=False,
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(headless).lower(),
+    ]
+    console.print(f"Dashboard: http://localhost:{port}")
+    raise typer.Exit(subprocess.call(command))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,318 @@
+"""The one load path: a source stages rows, the loader validates, quarantines and upserts them.
+
+Sources never write fact tables themselves. They call `RunContext.emit` (one normalised row at a
+time) or `RunContext.emit_arrow` (a whole vectorised batch) and `RunContext.reject` for records
+they could not parse. Staging gives each row its stable id and provenance; then, per table and in
+dependency order, the loader:
+  1. quarantines rows that break a rule in etl/validation.py, and conflicting duplicates,
+  2. inserts new ids, replaces changed ones (raw hash differs), leaves the rest untouched,
+  3. for 'replace' sources, deletes this source's rows the run no longer saw.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+
+from etl.ids import STABLE_ID_MACRO, raw_hash, stable_id
+from etl.progress import Progress, SilentProgress
+from etl.validation import RULES
+
+# Load order: a table's references must already be loaded.
+FACT_TABLES = ["entities", "merchants", "merchant_volume", "complaints", "penalties"]
+ID_COLUMNS = {
+    "entities": "entity_id",
+    "merchants": "merchant_id",
+    "merchant_volume": "volume_id",
+    "complaints": "complaint_id",
+    "penalties": "penalty_id",
+}
+PROVENANCE_COLUMNS = ["source_id", "source_record_id", "fetched_at", "raw_hash", "run_id"]
+_FLUSH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    source_id: str
+    name: str
+    publisher: str
+    homepage: str | None
+    licence: str | None
+    is_synthetic: bool
+    description: str
+    # 'merge': rows accumulate across runs (incremental sources).
+    # 'replace': each run is a full snapshot; rows of this source it did not see are deleted.
+    write_disposition: Literal["merge", "replace"] = "merge"
+
+
+@dataclass
+class TableCounts:
+    seen: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+
+
+class RecordRejectedError(ValueError):
+    """Raised by a normaliser for a record that cannot be mapped; carries the column at fault."""
+
+    def __init__(self, reason: str, column: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.column = column
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    meta: SourceMeta
+    con: duckdb.DuckDBPyConnection
+    started_at: datetime
+    params: dict[str, Any] = field(default_factory=dict)
+    previous_watermark: str | None = None
+    progress: Progress = field(default_factory=SilentProgress)
+    watermark: str | None = None
+    as_of: datetime | None = None
+    _buffers: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    _staged: set[str] = field(default_factory=set)
+    _seq: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+
+    # -- helpers for sources -------------------------------------------------------------
+    def stable_id(self, record_id: str) -> str:
+        return stable_id(self.meta.source_id, record_id)
+
+    def emit(self, table: str, row: dict[str, Any], raw: Any) -> None:
+        """Stage one normalised row; `raw` is the record as the source gave it."""
+        self._check_table(table)
+        staged = dict(row)
+        staged["_raw"] = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+        staged.setdefault("raw_hash", raw_hash(raw))
+        buffer = self._buffers[table]
+        buffer.append(staged)
+        if len(buffer) >= _FLUSH_ROWS:
+            self._flush(table)
+
+    def emit_arrow(self, table: str, batch: pa.Table) -> None:
+        """Stage a vectorised batch whose columns are named as the target table's (plus raw_hash)."""
+        self._check_table(table)
+        self._flush(table)
+        self._append(table, batch)
+
+    def reject(
+        self, table: str, source_record_id: str | None, reason: str, raw: Any, column: str | None = None
+    ) -> None:
+        """Quarantine a record the source could not parse; the run goes on."""
+        self._check_table(table)
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+        self.con.execute(
+            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.run_id,
+                self.meta.source_id,
+                table,
+                source_record_id,
+                column,
+                reason,
+                text,
+                self.started_at,
+            ],
+        )
+        self.rejected[table] += 1
+
+    # -- staging -------------------------------------------------------------------------
+    def _check_table(self, table: str) -> None:
+        if table not in ID_COLUMNS:
+            raise ValueError(f"unknown target table {table!r}")
+
+    def _ensure_stage(self, table: str) -> None:
+        if table in self._staged:
+            return
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE stage_{table} AS "
+            f"SELECT *, NULL::BIGINT AS _seq, NULL::VARCHAR AS _raw FROM {table} LIMIT 0"
+        )
+        self._staged.add(table)
+
+    def _append(self, table: str, batch: pa.Table) -> None:
+        """Copy a batch into staging, adding its stable ids, provenance and raw hashes."""
+        if batch.num_rows == 0:
+            return
+        self._ensure_stage(table)
+        start = self._seq[table]
+        self._seq[table] += batch.num_rows
+        present = set(batch.schema.names)
+        id_col = ID_COLUMNS[table]
+        # _seq keeps arrival order, so the last of two conflicting duplicates wins
+        extras = ["?::VARCHAR AS source_id", "?::VARCHAR AS run_id", "? + row_number() OVER () AS _seq"]
+        params: list[Any] = [self.meta.source_id, self.run_id, start]
+        if id_col not in present:
+            extras.append(f"storewatch_id(?, i.source_record_id) AS {id_col}")
+            params.append(self.meta.source_id)
+        if "fetched_at" not in present:
+            extras.append("?::TIMESTAMP AS fetched_at")
+            params.append(self.started_at)
+        if "raw_hash" not in present:
+            # vectorised sources have no raw text: hash the generated record itself
+            extras.append("md5(to_json(i)::VARCHAR) AS raw_hash")
+        self.con.execute(STABLE_ID_MACRO)
+        self.con.register("_incoming", batch)
+        try:
+            self.con.execute(
+                f"INSERT INTO stage_{table} BY NAME SELECT i.*, {', '.join(extras)} FROM _incoming i",
+                params,
+            )
+        finally:
+            self.con.unregister("_incoming")
+
+    def _flush(self, table: str) -> None:
+        rows = self._buffers.pop(table, [])
+        if rows:
+            self._append(table, pa.Table.from_pylist(rows))
+
+    def flush_all(self) -> None:
+        for table in list(self._buffers):
+            self._flush(table)
+
+    def staged_tables(self) -> list[str]:
+        return [table for table in FACT_TABLES if table in self._staged]
+
+
+def merge_staged(ctx: RunContext) -> dict[str, TableCounts]:
+    """Validate, quarantine and upsert every staged table, in dependency order."""
+    ctx.flush_all()
+    con = ctx.con
+    con.execute(STABLE_ID_MACRO)
+    counts: dict[str, TableCounts] = {}
+    for table in FACT_TABLES:
+        table_counts = TableCounts(quarantined=ctx.rejected[table], seen=ctx.rejected[table])
+        if table in ctx.staged_tables():
+            _merge_table(ctx, table, table_counts)
+        elif ctx.meta.write_disposition == "replace":
+            table_counts.deleted = _delete_unseen(con, table, ctx.meta.source_id, None)
+        if table_counts.seen or table_counts.deleted:
+            counts[table] = table_counts
+    return counts
+
+
+def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:
+    con = ctx.con
+    id_col = ID_COLUMNS[table]
+    stage = f"stage_{table}"
+    columns = [row[0] for row in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    column_list = ", ".join(columns)
+    counts.seen += con.execute(f"SELECT count(*) FROM {stage}").fetchone()[0]
+
+    # 1. validation: the first rule a row breaks is its quarantine reason (views, not copies:
+    #    at 10 M rows a materialised copy per step costs more than evaluating the rules twice)
+    rules = RULES[table]
+    reason_case = " ".join(f"WHEN coalesce(({sql}), false) THEN ?" for _, _, sql in rules)
+    reasons = [reason for _, reason, _ in rules]
+    rule_columns = [column for column, _, _ in rules]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _verdict AS SELECT _seq, CASE {reason_case} END AS _reason, "
+        f"CASE {reason_case} END AS _column FROM {stage}",
+        reasons + rule_columns,
+    )
+    con.execute("DELETE FROM _verdict WHERE _reason IS NULL")
+    counts.quarantined += con.execute(
+        f"""
+        INSERT INTO quarantine
+        SELECT ?, ?, ?, s.source_record_id, v._column, v._reason,
+               coalesce(s._raw, to_json(s)::VARCHAR), ?
+        FROM {stage} s JOIN _verdict v USING (_seq)
+        """,
+        [ctx.run_id, ctx.meta.source_id, table, ctx.started_at],
+    ).fetchone()[0]
+
+    # 2. duplicate ids within the run: keep the last; quarantine earlier versions that differ
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _valid AS SELECT * FROM {stage} "
+        "WHERE _seq NOT IN (SELECT _seq FROM _verdict)"
+    )
+    duplicated = con.execute(f"SELECT count(*) - count(DISTINCT {id_col}) FROM _valid").fetchone()[0]
+    con.execute("CREATE OR REPLACE TEMP TABLE _superseded (_seq BIGINT)")
+    if duplicated:
+        con.execute(
+            f"""
+            INSERT INTO _superseded
+            SELECT _seq FROM (
+                SELECT _seq, row_number() OVER (PARTITION BY {id_col} ORDER BY _seq DESC) AS _rank
+                FROM _valid
+                WHERE {id_col} IN (SELECT {id_col} FROM _valid GROUP BY 1 HAVING count(*) > 1))
+            WHERE _rank > 1
+            """
+        )
+        counts.quarantined += con.execute(
+            f"""
+            INSERT INTO quarantine
+            SELECT ?, ?, ?, s.source_record_id, '{id_col}',
+                   'duplicate record id in one run with different content (the last one was kept)',
+                   coalesce(s._raw, to_json(s)::VARCHAR), ?
+            FROM _valid s
+            WHERE s._seq IN (SELECT _seq FROM _superseded)
+              AND s.raw_hash <> (SELECT k.raw_hash FROM _valid k WHERE k.{id_col} = s.{id_col}
+                                 ORDER BY k._seq DESC LIMIT 1)
+            """,
+            [ctx.run_id, ctx.meta.source_id, table, ctx.started_at],
+        ).fetchone()[0]
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _clean AS SELECT * FROM _valid "
+        "WHERE _seq NOT IN (SELECT _seq FROM _superseded)"
+    )
+
+    # 3. upsert: new ids inserted, changed ones replaced, the rest left as they are
+    existing = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if existing == 0:
+        counts.inserted += con.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM _clean"
+        ).fetchone()[0]
+    else:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _delta AS
+            SELECT s.{id_col}, CASE WHEN t.{id_col} IS NULL THEN 'insert'
+                                    WHEN t.raw_hash <> s.raw_hash THEN 'update'
+                                    ELSE 'unchanged' END AS _action
+            FROM (SELECT {id_col}, raw_hash FROM _clean) s
+            LEFT JOIN (SELECT {id_col}, raw_hash FROM {table}) t USING ({id_col})
+            """
+        )
+        actions = dict(con.execute("SELECT _action, count(*) FROM _delta GROUP BY ALL").fetchall())
+        counts.inserted += actions.get("insert", 0)
+        counts.updated += actions.get("update", 0)
+        counts.unchanged += actions.get("unchanged", 0)
+        if actions.get("update"):
+            con.execute(
+                f"DELETE FROM {table} WHERE {id_col} IN "
+                f"(SELECT {id_col} FROM _delta WHERE _action = 'update')"
+            )
+        if actions.get("insert") or actions.get("update"):
+            con.execute(
+                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM _clean "
+                f"WHERE {id_col} IN (SELECT {id_col} FROM _delta WHERE _action <> 'unchanged')"
+            )
+        if ctx.meta.write_disposition == "replace":
+            counts.deleted += _delete_unseen(con, table, ctx.meta.source_id, "_delta")
+    for view in ("_clean", "_valid"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for temp in ("_verdict", "_superseded", "_delta", stage):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
+
+
+def _delete_unseen(con: duckdb.DuckDBPyConnection, table: str, source_id: str, seen: str | None) -> int:
+    id_col = ID_COLUMNS[table]
+    if seen is None:
+        return con.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id]).fetchone()[0]
+    return con.execute(
+        f"DELETE FROM {table} WHERE source_id = ? AND {id_col} NOT IN (SELECT {id_col} FROM {seen})",
+        [source_id],
+    ).fetchone()[0]

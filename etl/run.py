@@ -1,0 +1,196 @@
+"""Runs one source end to end: new warehouse version, load, metrics, record, publish."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from etl.load import RunContext, SourceMeta, TableCounts, merge_staged
+from etl.metrics import build_metrics
+from etl.progress import Progress, SilentProgress
+from etl.schema import migrate
+from etl.settings import load_settings
+from etl.warehouse import JournalEntry, Warehouse, utc_now
+
+
+class Source(Protocol):
+    meta: SourceMeta
+
+    def extract(self, ctx: RunContext) -> None:
+        """Fetch and normalise; stage rows through ctx.emit / ctx.emit_arrow / ctx.reject."""
+
+    def finalize(self, ctx: RunContext) -> None:
+        """After the load (optional): write source-specific side tables."""
+
+
+class RunResult:
+    def __init__(self, run_id: str, path: Path, counts: dict[str, TableCounts]) -> None:
+        self.run_id = run_id
+        self.path = path
+        self.counts = counts
+
+    def total(self, field: str) -> int:
+        return sum(getattr(counts, field) for counts in self.counts.values())
+
+
+def new_run_id(source_id: str) -> str:
+    return f"{utc_now():%Y%m%dT%H%M%S}-{source_id}-{uuid.uuid4().hex[:8]}"
+
+
+def run_source(
+    source: Source,
+    warehouse: Warehouse | None = None,
+    params: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+) -> RunResult:
+    """Load `source` into a new warehouse version and publish it; on any failure publish nothing.
+
+    With dry_run the run validates and counts but discards the new version.
+    """
+    settings = load_settings()
+    warehouse = warehouse or Warehouse(settings.warehouse_dir)
+    progress = progress or SilentProgress()
+    params = params or {}
+    meta = source.meta
+    run_id = new_run_id(meta.source_id)
+    with warehouse.lock():
+        warehouse.mark_dead_runs_failed()
+        warehouse.prune(settings.version_grace_seconds)
+        entry = JournalEntry(
+            run_id=run_id,
+            source_id=meta.source_id,
+            started_at=utc_now().isoformat(),
+            pid=os.getpid(),
+            params=params,
+        )
+        warehouse.write_journal(entry)
+        path = warehouse.start_version(run_id)
+        con = None
+        try:
+            con = duckdb.connect(str(path))
+            migrate(con)
+            ctx = RunContext(
+                run_id=run_id,
+                meta=meta,
+                con=con,
+                started_at=utc_now(),
+                params=params,
+                previous_watermark=_previous_watermark(con, meta.source_id),
+                progress=progress,
+            )
+            _register_source(con, meta)
+            source.extract(ctx)
+            counts = merge_staged(ctx)
+            finalize = getattr(source, "finalize", None)
+            if finalize is not None:
+                finalize(ctx)
+            con.execute(
+                "UPDATE sources SET as_of = ? WHERE source_id = ?",
+                [ctx.as_of or ctx.started_at, meta.source_id],
+            )
+            build_metrics(con, progress)
+            _record_failed_runs(con, warehouse)
+            _record_run(con, ctx, counts, path.name)
+            con.execute("CHECKPOINT")
+            con.close()
+            con = None
+            if dry_run:
+                warehouse.discard(path)
+            else:
+                warehouse.publish(path)
+        except BaseException as exc:
+            if con is not None:
+                con.close()
+            warehouse.discard(path)
+            entry.status = "failed"
+            entry.finished_at = utc_now().isoformat()
+            entry.error = f"{type(exc).__name__}: {exc}"
+            warehouse.write_journal(entry)
+            raise
+        entry.status = "succeeded" if not dry_run else "dry-run"
+        entry.finished_at = utc_now().isoformat()
+        entry.warehouse_file = None if dry_run else path.name
+        warehouse.write_journal(entry)
+        warehouse.prune(settings.version_grace_seconds)
+        return RunResult(run_id, path, counts)
+
+
+def _register_source(con: duckdb.DuckDBPyConnection, meta: SourceMeta) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO sources (source_id, name, publisher, homepage, licence, "
+        "is_synthetic, description, as_of) VALUES (?, ?, ?, ?, ?, ?, ?, "
+        "(SELECT as_of FROM sources WHERE source_id = ?))",
+        [
+            meta.source_id,
+            meta.name,
+            meta.publisher,
+            meta.homepage,
+            meta.licence,
+            meta.is_synthetic,
+            meta.description,
+            meta.source_id,
+        ],
+    )
+
+
+def _previous_watermark(con: duckdb.DuckDBPyConnection, source_id: str) -> str | None:
+    row = con.execute(
+        "SELECT watermark FROM etl_runs WHERE source_id = ? AND status = 'succeeded' "
+        "AND watermark IS NOT NULL ORDER BY started_at DESC LIMIT 1",
+        [source_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _record_run(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, counts: dict[str, TableCounts], file_name: str
+) -> None:
+    totals = {name: sum(getattr(c, name) for c in counts.values()) for name in asdict(TableCounts())}
+    con.execute(
+        "INSERT INTO etl_runs (run_id, source_id, started_at, finished_at, status, seen, inserted, "
+        "updated, unchanged, deleted, quarantined, table_counts, watermark, params, error, "
+        "warehouse_file) VALUES (?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        [
+            ctx.run_id,
+            ctx.meta.source_id,
+            ctx.started_at,
+            utc_now(),
+            totals["seen"],
+            totals["inserted"],
+            totals["updated"],
+            totals["unchanged"],
+            totals["deleted"],
+            totals["quarantined"],
+            json.dumps({table: asdict(c) for table, c in counts.items()}),
+            ctx.watermark if ctx.watermark is not None else ctx.previous_watermark,
+            json.dumps(ctx.params, default=str),
+            file_name,
+        ],
+    )
+
+
+def _record_failed_runs(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
+    """Failed runs could not write to a warehouse; the next successful run records them."""
+    recorded = {row[0] for row in con.execute("SELECT run_id FROM etl_runs").fetchall()}
+    for entry in warehouse.journal():
+        if entry.status != "failed" or entry.run_id in recorded:
+            continue
+        con.execute(
+            "INSERT INTO etl_runs (run_id, source_id, started_at, finished_at, status, params, error) "
+            "VALUES (?, ?, ?, ?, 'failed', ?, ?)",
+            [
+                entry.run_id,
+                entry.source_id,
+                entry.started_at,
+                entry.finished_at,
+                json.dumps(entry.params, default=str),
+                entry.error,
+            ],
+        )

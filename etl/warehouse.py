@@ -1,0 +1,191 @@
+"""Warehouse lifecycle: versioned files, an atomically swapped CURRENT pointer, a run journal.
+
+DuckDB lets one process write or many read a file, never both, and caches one database per
+path inside a process. So every ETL run builds a new versioned file (a copy of the current
+one plus its changes) and then points CURRENT at it with an atomic rename. Readers key their
+connection on the versioned path and reconnect when CURRENT moves. A failed or killed run
+never touches the file being served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+POINTER_NAME = "CURRENT"
+LOCK_NAME = "etl.lock"
+JOURNAL_DIR = "runs"
+VERSION_GLOB = "warehouse-*.duckdb"
+
+
+class RunInProgressError(RuntimeError):
+    """Another ETL run holds the warehouse lock."""
+
+
+class WarehouseMissingError(FileNotFoundError):
+    """No warehouse has been built yet."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class JournalEntry:
+    """One ETL run as recorded outside the warehouse, so failed and killed runs are not lost."""
+
+    run_id: str
+    source_id: str
+    started_at: str
+    pid: int
+    status: str = "running"  # running / succeeded / failed
+    finished_at: str | None = None
+    error: str | None = None
+    warehouse_file: str | None = None
+    params: dict = field(default_factory=dict)
+
+
+class Warehouse:
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def pointer(self) -> Path:
+        return self.directory / POINTER_NAME
+
+    def current_path(self) -> Path | None:
+        """The versioned file CURRENT points at, or None when nothing has been built."""
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        path = self.directory / name
+        return path if name and path.exists() else None
+
+    def require_current(self) -> Path:
+        path = self.current_path()
+        if path is None:
+            raise WarehouseMissingError(
+                f"no warehouse in {self.directory}: build one with `./storewatch etl demo`"
+            )
+        return path
+
+    def connect_read_only(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.require_current()), read_only=True)
+
+    # -- building ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / LOCK_NAME, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise RunInProgressError(
+                    f"another ETL run is writing to {self.directory}; try again when it ends"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def new_version_path(self, run_id: str) -> Path:
+        return self.directory / f"warehouse-{run_id}.duckdb"
+
+    def start_version(self, run_id: str) -> Path:
+        """A new file holding a copy of the current warehouse (or nothing), for one run."""
+        path = self.new_version_path(run_id)
+        current = self.current_path()
+        if current is not None:
+            shutil.copyfile(current, path)
+        return path
+
+    def publish(self, path: Path) -> None:
+        """Point CURRENT at `path` atomically; the previous version stays until pruned."""
+        _fsync_file(path)
+        tmp = self.directory / f".{POINTER_NAME}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(path.name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.pointer)
+        _fsync_dir(self.directory)
+
+    def discard(self, path: Path) -> None:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+    def prune(self, grace_seconds: int) -> list[Path]:
+        """Delete versions that are not current: orphans of dead runs at once, old ones after grace."""
+        current = self.current_path()
+        published = {
+            entry.warehouse_file: entry
+            for entry in self.journal()
+            if entry.status == "succeeded" and entry.warehouse_file
+        }
+        removed = []
+        now = time.time()
+        for path in self.directory.glob(VERSION_GLOB):
+            if current is not None and path.name == current.name:
+                continue
+            if path.name in published and now - path.stat().st_mtime < grace_seconds:
+                continue
+            self.discard(path)
+            removed.append(path)
+        return removed
+
+    # -- the run journal -----------------------------------------------------------------
+    @property
+    def journal_dir(self) -> Path:
+        return self.directory / JOURNAL_DIR
+
+    def write_journal(self, entry: JournalEntry) -> None:
+        self.journal_dir.mkdir(parents=True, exist_ok=True)
+        target = self.journal_dir / f"{entry.run_id}.json"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(entry), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, target)
+
+    def journal(self) -> list[JournalEntry]:
+        if not self.journal_dir.exists():
+            return []
+        entries = []
+        for path in sorted(self.journal_dir.glob("*.json")):
+            entries.append(JournalEntry(**json.loads(path.read_text(encoding="utf-8"))))
+        return sorted(entries, key=lambda entry: entry.started_at)
+
+    def mark_dead_runs_failed(self) -> list[JournalEntry]:
+        """Runs still 'running' while we hold the lock died without cleaning up (e.g. SIGKILL)."""
+        dead = []
+        for entry in self.journal():
+            if entry.status == "running":
+                entry.status = "failed"
+                entry.finished_at = entry.finished_at or utc_now().isoformat()
+                entry.error = "the run died before finishing (process killed or crashed)"
+                self.write_journal(entry)
+                dead.append(entry)
+        return dead
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,126 @@
+"""A failed or killed run leaves the served warehouse byte-identical; readers never see half a build."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from etl.run import run_source
+from etl.warehouse import RunInProgressError, Warehouse
+from tests.records_source import RecordsSource
+from tests.test_load import STORES, complaints
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_run_failing_midway_leaves_the_previous_warehouse_byte_identical(warehouse):
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    served = warehouse.current_path()
+    before = digest(served)
+    with pytest.raises(RuntimeError, match="source broke midway"):
+        run_source(RecordsSource(STORES, complaints() * 2, fail_after=2), warehouse=warehouse)
+    assert warehouse.current_path() == served
+    assert digest(served) == before
+    with warehouse.connect_read_only() as con:
+        assert con.execute("SELECT count(*) FROM complaints").fetchone()[0] == 3
+    # no half-built version is left behind
+    assert list(warehouse.directory.glob("warehouse-*.duckdb")) == [served]
+    failed = [e for e in warehouse.journal() if e.status == "failed"]
+    assert len(failed) == 1 and "source broke midway" in failed[0].error
+
+
+def test_the_next_run_records_the_failed_one_in_etl_runs(warehouse):
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    with pytest.raises(RuntimeError):
+        run_source(RecordsSource(STORES, complaints(), fail_after=1), warehouse=warehouse)
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    with warehouse.connect_read_only() as con:
+        statuses = [r[0] for r in con.execute("SELECT status FROM etl_runs ORDER BY started_at").fetchall()]
+        error = con.execute("SELECT error FROM etl_runs WHERE status = 'failed'").fetchone()[0]
+    assert statuses == ["succeeded", "failed", "succeeded"]
+    assert "source broke midway" in error
+
+
+SLOW_RUN = """
+import sys, time
+from etl.run import run_source
+from etl.warehouse import Warehouse
+from tests.records_source import RecordsSource
+from tests.test_load import STORES, complaints
+
+class Slow(RecordsSource):
+    def extract(self, ctx):
+        super().extract(ctx)
+        print("staged", flush=True)
+        time.sleep(60)
+
+run_source(Slow(STORES, complaints()), warehouse=Warehouse(sys.argv[1]))
+"""
+
+
+def test_a_killed_run_leaves_the_warehouse_served_and_is_recorded_as_failed(warehouse):
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    served = warehouse.current_path()
+    before = digest(served)
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RUN, str(warehouse.directory)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert proc.stdout.readline().strip() == "staged"
+    # while it runs, it holds the lock: a second run is refused, not interleaved
+    with pytest.raises(RunInProgressError):
+        run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert warehouse.current_path() == served and digest(served) == before
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    with warehouse.connect_read_only() as con:
+        failed = con.execute("SELECT error FROM etl_runs WHERE status = 'failed'").fetchall()
+    assert len(failed) == 1 and "died" in failed[0][0]
+    # the dead run's orphan file was cleaned up; only the served version remains
+    assert list(warehouse.directory.glob("warehouse-*.duckdb")) == [warehouse.current_path()]
+
+
+def test_a_reader_keeps_its_version_while_a_new_one_is_published(warehouse):
+    run_source(RecordsSource(STORES, complaints()[:1]), warehouse=warehouse)
+    reader = warehouse.connect_read_only()
+    assert reader.execute("SELECT count(*) FROM complaints").fetchone()[0] == 1
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    # the old reader still answers from its own complete version...
+    assert reader.execute("SELECT count(*) FROM complaints").fetchone()[0] == 1
+    reader.close()
+    # ...and a new reader sees the new one
+    with warehouse.connect_read_only() as con:
+        assert con.execute("SELECT count(*) FROM complaints").fetchone()[0] == 3
+
+
+def test_dry_run_validates_but_publishes_nothing(warehouse):
+    result = run_source(RecordsSource(STORES, complaints()), warehouse=warehouse, dry_run=True)
+    assert result.counts["complaints"].inserted == 3
+    assert warehouse.current_path() is None
+    assert list(warehouse.directory.glob("warehouse-*.duckdb")) == []
+
+
+def test_missing_warehouse_error_names_the_command_that_builds_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="storewatch etl demo"):
+        Warehouse(tmp_path).connect_read_only()
+
+
+def test_old_versions_are_pruned_after_the_grace_period(warehouse):
+    for _ in range(3):
+        run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+        time.sleep(0.01)
+    # grace is 0 in tests: only the served file is left after the last run's prune + publish
+    files = list(warehouse.directory.glob("warehouse-*.duckdb"))
+    assert warehouse.current_path() in files and len(files) <= 2
