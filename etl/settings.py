@@ -17,6 +17,17 @@ class Settings:
     version_grace_seconds: int
     user_agent: str
     http_timeout_seconds: float
+    # Retries on connect errors, timeouts, 429 and 5xx: attempts in all, and the exponential
+    # backoff (base * 2**n seconds, capped). Tests set the base to 0 to stay fast.
+    http_attempts: int
+    http_backoff_base_seconds: float
+    http_backoff_cap_seconds: float
+    # A safety bound on pagination, so a server that repeats a page forever cannot hang a run.
+    http_max_pages: int
+    cfpb_base_url: str
+    nyc_base_url: str
+    # Optional Socrata app token: raises NYC Open Data's rate limits; sent as X-App-Token.
+    socrata_app_token: str | None
 
     @property
     def warehouse_dir(self) -> Path:
@@ -37,4 +48,14 @@ def load_settings() -> Settings:
             "Storewatch/0.1 (public-interest merchant accountability research)",
         ),
         http_timeout_seconds=float(os.environ.get("STOREWATCH_HTTP_TIMEOUT", "30")),
+        http_attempts=int(os.environ.get("STOREWATCH_HTTP_ATTEMPTS", "5")),
+        http_backoff_base_seconds=float(os.environ.get("STOREWATCH_HTTP_BACKOFF_BASE", "1")),
+        http_backoff_cap_seconds=float(os.environ.get("STOREWATCH_HTTP_BACKOFF_CAP", "60")),
+        http_max_pages=int(os.environ.get("STOREWATCH_HTTP_MAX_PAGES", "10000")),
+        cfpb_base_url=os.environ.get(
+            "STOREWATCH_CFPB_BASE_URL",
+            "https://www.consumerfinance.gov/data-research/consumer-complaints/search/api/v1/",
+        ),
+        nyc_base_url=os.environ.get("STOREWATCH_NYC_BASE_URL", "https://data.cityofnewyork.us"),
+        socrata_app_token=os.environ.get("STOREWATCH_SOCRATA_APP_TOKEN") or None,
     )
