@@ -114,6 +114,7 @@ class Warehouse:
     def publish(self, path: Path) -> None:
         """Point CURRENT at `path` atomically; the previous version stays until pruned."""
         _fsync_file(path)
+        previous = self.current_path()
         tmp = self.directory / f".{POINTER_NAME}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(path.name + "\n")
@@ -121,13 +122,17 @@ class Warehouse:
             os.fsync(handle.fileno())
         os.replace(tmp, self.pointer)
         _fsync_dir(self.directory)
+        if previous is not None and previous != path:
+            # the grace period before pruning counts from now, when readers stop being sent here
+            os.utime(previous)
 
     def discard(self, path: Path) -> None:
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
 
     def prune(self, grace_seconds: int) -> list[Path]:
-        """Delete versions that are not current: orphans of dead runs at once, old ones after grace."""
+        """Delete versions that are not current: orphans of dead runs at once, replaced ones once
+        `grace_seconds` have passed since they were replaced (publish stamps that time as mtime)."""
         current = self.current_path()
         published = {
             entry.warehouse_file: entry

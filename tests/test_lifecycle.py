@@ -124,3 +124,15 @@ def test_old_versions_are_pruned_after_the_grace_period(warehouse):
     # grace is 0 in tests: only the served file is left after the last run's prune + publish
     files = list(warehouse.directory.glob("warehouse-*.duckdb"))
     assert warehouse.current_path() in files and len(files) <= 2
+
+
+def test_a_replaced_version_is_kept_for_the_grace_period_however_old_it_is(warehouse, monkeypatch):
+    monkeypatch.setenv("STOREWATCH_VERSION_GRACE_SECONDS", "600")
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    first = warehouse.current_path()
+    an_hour_ago = time.time() - 3600
+    os.utime(first, (an_hour_ago, an_hour_ago))  # built long ago...
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    # ...but replaced just now: a dashboard may still be reading it
+    assert warehouse.current_path() != first
+    assert first.exists()
