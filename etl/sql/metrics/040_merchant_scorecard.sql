@@ -1,0 +1,129 @@
+-- merchant_scorecard: one row per store.
+-- Window: complaints filed in the 12 months ending at as_of; penalties decided in the 24 months.
+-- dispute_rate = 1000 * disputes_12m / orders_12m with the 95 % Wilson interval (closed form);
+--   NULL with rate_available = false when orders are unknown.
+-- shrunk_rate: empirical Bayes, beta-binomial prior per platform x size tier fitted by the method
+--   of moments (m = sum x / sum n; tau2 = (sum n (x/n - m)^2 - (k - 1) m (1 - m)) /
+--   (sum n - sum n^2 / sum n); a + b = m (1 - m) / tau2 - 1), posterior mean (x + a) / (n + a + b).
+-- too_few_records: fewer than 25 orders (or, orders unknown, fewer than 25 complaints); such stores
+--   get no peer percentile and no funnel position.
+-- peer_percentile: 100 * percent_rank of shrunk_rate within platform x store category x size tier
+--   (100 = highest rate), among stores with enough records.
+-- funnel_position: the raw rate against the platform's funnel limits at the store's own orders.
+-- Resolution figures (km_*) come from resolution_summary over all of the store's complaints, NULL
+--   below 25 complaints.
+CREATE OR REPLACE TABLE dispute_rate_priors AS
+WITH stores AS (
+    SELECT platform, size_tier, orders_12m AS n, least(disputes_12m, orders_12m) AS x
+    FROM store_dispute_counts WHERE orders_12m > 0
+),
+pooled AS (
+    SELECT platform, size_tier, sum(x) / sum(n) AS m, count(*) AS k, sum(n) AS sum_n, sum(n * n) AS sum_n2
+    FROM stores GROUP BY ALL
+),
+moments AS (
+    SELECT p.platform, p.size_tier, p.m, p.k,
+           (sum(s.n * pow(s.x / s.n - p.m, 2)) - (p.k - 1) * p.m * (1 - p.m))
+               / nullif(p.sum_n - p.sum_n2 / p.sum_n, 0) AS tau2
+    FROM pooled p JOIN stores s USING (platform, size_tier)
+    GROUP BY p.platform, p.size_tier, p.m, p.k, p.sum_n, p.sum_n2
+)
+SELECT platform, size_tier, m AS prior_mean, k AS stores, greatest(tau2, 0) AS tau2,
+       -- no detectable heterogeneity: a (practically) infinite prior sample, every store gets m
+       CASE WHEN tau2 > 0 AND m > 0 THEN greatest(m * (1 - m) / tau2 - 1, 1e-6) ELSE 1e12 END AS prior_size
+FROM moments;
+
+CREATE OR REPLACE TABLE merchant_scorecard AS
+WITH counts AS (
+    SELECT d.*, m.name, m.name_normalised, m.category, m.entity_id, m.source_id, m.opened_on, m.closed_on,
+           s.is_synthetic, s.as_of
+    FROM store_dispute_counts d
+    JOIN merchants m USING (merchant_id)
+    JOIN sources s ON s.source_id = m.source_id
+),
+rates AS (
+    SELECT c.*,
+           c.orders_12m IS NOT NULL AND c.orders_12m > 0 AS rate_available,
+           least(c.disputes_12m, c.orders_12m) / nullif(c.orders_12m, 0) AS p,
+           CAST(c.orders_12m AS DOUBLE) AS n,
+           CASE WHEN c.orders_12m IS NULL THEN c.complaints_12m < 25 ELSE c.orders_12m < 25 END
+               AS too_few_records,
+           pr.prior_mean, pr.prior_size, f.p0, f.tau2 AS funnel_tau2
+    FROM counts c
+    LEFT JOIN dispute_rate_priors pr USING (platform, size_tier)
+    LEFT JOIN funnel_parameters f USING (platform)
+),
+penalties_24m AS (
+    SELECT merchant_id, CAST(sum(n) AS BIGINT) AS penalties_24m, map_from_entries(list({'k': sanction_type, 'v': n})) AS by_type
+    FROM (
+        SELECT p.merchant_id, p.sanction_type, count(*) AS n
+        FROM penalties p
+        JOIN merchants m USING (merchant_id)
+        JOIN sources s ON s.source_id = m.source_id
+        WHERE p.decided_at > s.as_of - INTERVAL 24 MONTH
+        GROUP BY ALL
+    )
+    GROUP BY merchant_id
+),
+scored AS (
+    SELECT r.*,
+           -- Wilson score interval, z = 1.96
+           CASE WHEN rate_available THEN
+               (p + 1.959963984540054 ^ 2 / (2 * n)
+                - 1.959963984540054 * sqrt(p * (1 - p) / n + 1.959963984540054 ^ 2 / (4 * n * n)))
+               / (1 + 1.959963984540054 ^ 2 / n) END AS wilson_low,
+           CASE WHEN rate_available THEN
+               (p + 1.959963984540054 ^ 2 / (2 * n)
+                + 1.959963984540054 * sqrt(p * (1 - p) / n + 1.959963984540054 ^ 2 / (4 * n * n)))
+               / (1 + 1.959963984540054 ^ 2 / n) END AS wilson_high,
+           CASE WHEN rate_available THEN
+               (least(disputes_12m, orders_12m) + prior_mean * prior_size) / (n + prior_size) END AS shrunk
+    FROM rates r
+),
+funnel AS (
+    SELECT merchant_id,
+           CASE WHEN NOT rate_available OR too_few_records OR p0 IS NULL THEN 'not_applicable'
+                WHEN p > greatest(funnel_bound(p0, funnel_tau2, n, 3.090232306167813),
+                                  binom_quantile(0.999, n, p0) / n) THEN 'above_998'
+                WHEN p > greatest(funnel_bound(p0, funnel_tau2, n, 1.959963984540054),
+                                  binom_quantile(0.975, n, p0) / n) THEN 'above_95'
+                WHEN p < least(funnel_bound(p0, funnel_tau2, n, -3.090232306167813),
+                               binom_quantile(0.001, n, p0) / n) THEN 'below_998'
+                WHEN p < least(funnel_bound(p0, funnel_tau2, n, -1.959963984540054),
+                               binom_quantile(0.025, n, p0) / n) THEN 'below_95'
+                ELSE 'inside' END AS funnel_position
+    FROM scored
+)
+SELECT s.merchant_id, s.name, s.name_normalised, s.platform, s.category, s.entity_id,
+       e.name AS entity_name, s.size_tier, s.source_id, s.is_synthetic, s.opened_on, s.closed_on,
+       s.orders_12m, s.complaints_12m, s.disputes_12m,
+       1000 * s.p AS dispute_rate, 1000 * s.wilson_low AS dispute_rate_low, 1000 * s.wilson_high AS dispute_rate_high,
+       1000 * s.shrunk AS shrunk_rate, s.rate_available, s.too_few_records,
+       s.disputes_12m / nullif(s.complaints_12m, 0) AS share_escalated,
+       s.resolved_12m / nullif(s.complaints_12m, 0) AS share_resolved,
+       s.open_12m / nullif(s.complaints_12m, 0) AS share_open,
+       CASE WHEN NOT r.too_few_records THEN r.median_days END AS km_median_days,
+       CASE WHEN NOT r.too_few_records THEN r.p90_days END AS km_p90_days,
+       r.median_first_response_hours,
+       coalesce(pen.penalties_24m, 0) AS penalties_24m,
+       coalesce(pen.by_type, MAP {}::MAP(VARCHAR, BIGINT)) AS penalties_24m_by_type,
+       CASE WHEN s.rate_available AND NOT s.too_few_records THEN
+           100 * percent_rank() OVER (
+               PARTITION BY s.platform, s.category, s.size_tier,
+                            s.rate_available AND NOT s.too_few_records
+               ORDER BY s.shrunk) END AS peer_percentile,
+       f.funnel_position,
+       coalesce(es.reopened_after_closure, false) AS entity_reopened_after_closure,
+       s.as_of
+FROM scored s
+JOIN funnel f USING (merchant_id)
+LEFT JOIN entities e ON e.entity_id = s.entity_id
+LEFT JOIN resolution_summary r ON r.grouping = 'merchant' AND r.group_value = s.merchant_id
+LEFT JOIN penalties_24m pen ON pen.merchant_id = s.merchant_id
+LEFT JOIN (
+    -- an entity reopened after a closure: one of its stores opened after another one closed
+    SELECT DISTINCT a.entity_id, true AS reopened_after_closure
+    FROM merchants a JOIN merchants b ON a.entity_id = b.entity_id AND a.merchant_id <> b.merchant_id
+    WHERE a.closed_on IS NOT NULL AND b.opened_on > a.closed_on
+) es ON es.entity_id = s.entity_id
+ORDER BY s.merchant_id;
