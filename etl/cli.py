@@ -124,6 +124,39 @@ def etl_import(
     _run_and_report(source, {"file": str(file), "mapping": str(mapping)}, dry_run)
 
 
+@etl_app.command("cfpb")
+def etl_cfpb(
+    since: Annotated[
+        str | None,
+        typer.Option(help="First run only: load complaints received on or after this date (YYYY-MM-DD)."),
+    ] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Load a CCDB CSV (bulk download or API export) instead of the API.", exists=True
+        ),
+    ] = None,
+    page_size: Annotated[int, typer.Option(help="Complaints per API page.")] = 100,
+    overlap_days: Annotated[
+        int, typer.Option(help="Re-ask this many days before the last run's latest date received.")
+    ] = 7,
+    dry_run: Annotated[bool, typer.Option(help="Validate and count, write nothing.")] = False,
+) -> None:
+    """Load CFPB consumer complaints: incrementally from the search API, or from a CSV file.
+
+    The base URL is STOREWATCH_CFPB_BASE_URL; later runs resume from the stored watermark.
+    """
+    from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource
+
+    if csv_file is not None:
+        _run_and_report(CfpbCsvSource(csv_file), {"csv": str(csv_file)}, dry_run)
+        return
+    source = CfpbApiSource(
+        date_min=date.fromisoformat(since) if since else None, page_size=page_size, overlap_days=overlap_days
+    )
+    _run_and_report(source, {"since": since, "page_size": page_size, "overlap_days": overlap_days}, dry_run)
+
+
 @etl_app.command("status")
 def etl_status(
     limit: Annotated[int, typer.Option(help="How many recent runs to list.")] = 20,

@@ -1,0 +1,302 @@
+"""`cfpb`: the US CFPB Consumer Complaint Database, from its search API (JSON) or a bulk/API CSV.
+
+Company -> store (platform "CFPB") and legal entity; date received -> filed_at; date sent to
+company -> forwarded_at; company response -> status and outcome; product/issue -> category;
+narratives kept only where the consumer consented. CFPB publishes no closing dates and no order
+volumes, so closed_at and merchant_volume stay empty (the dashboard says why).
+Incremental: the watermark is the latest date received loaded; the next run asks from a few days
+before it (late edits are picked up; unchanged records are recognised by their raw hash).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from etl.http import Page, get_json, make_client, paginate
+from etl.load import RecordRejectedError, RunContext, SourceMeta
+from etl.settings import load_settings
+from etl.sources.file_import import read_records, read_text
+from etl.text import normalise_name
+
+META = SourceMeta(
+    source_id="cfpb",
+    name="CFPB Consumer Complaint Database",
+    publisher="US Consumer Financial Protection Bureau",
+    homepage="https://www.consumerfinance.gov/data-research/consumer-complaints/",
+    licence="CC0 / US public domain",
+    is_synthetic=False,
+    description=(
+        "Complaints about consumer financial products that the CFPB forwarded to companies, with "
+        "the company's response and whether it was timely. No closing dates or order volumes."
+    ),
+)
+PLATFORM = "CFPB"
+PAGE_SIZE = 100  # the search API's largest page for hits
+OVERLAP_DAYS = 7  # re-ask this many days before the watermark: late-indexed complaints and edits
+
+# company response -> (status, outcome). Relief means the consumer got something: resolved.
+RESPONSES = {
+    "in progress": ("open", "in_progress"),
+    "closed with monetary relief": ("resolved", "monetary_relief"),
+    "closed with non-monetary relief": ("resolved", "non_monetary_relief"),
+    "closed with relief": ("resolved", "relief"),
+    "closed with explanation": ("closed_unresolved", "explanation"),
+    "closed without relief": ("closed_unresolved", "no_relief"),
+    "closed": ("closed_unresolved", "closed"),
+    "untimely response": ("closed_unresolved", "untimely_response"),
+}
+# product/issue wording -> complaint category; first match wins, issue before sub-issue/product.
+CATEGORY_RULES = [
+    ("advertis", "false_promotion"),
+    ("marketing", "false_promotion"),
+    ("didn't expect", "false_promotion"),
+    ("refund", "refund_refused"),
+    ("didn't receive", "delivery"),
+    ("not received", "delivery"),
+    ("money was not available", "delivery"),
+    ("incorrect information", "not_as_described"),
+    ("debt not owed", "not_as_described"),
+    ("wrong amount", "not_as_described"),
+    ("communication tactics", "service_attitude"),
+    ("customer service", "service_attitude"),
+    ("threaten", "service_attitude"),
+    ("trouble using", "quality"),
+    ("problem with", "quality"),
+    ("managing", "quality"),
+]
+# bulk/API CSV column -> API field name
+CSV_COLUMNS = {
+    "Date received": "date_received",
+    "Product": "product",
+    "Sub-product": "sub_product",
+    "Issue": "issue",
+    "Sub-issue": "sub_issue",
+    "Consumer complaint narrative": "complaint_what_happened",
+    "Company public response": "company_public_response",
+    "Company": "company",
+    "State": "state",
+    "ZIP code": "zip_code",
+    "Tags": "tags",
+    "Consumer consent provided?": "consumer_consent_provided",
+    "Submitted via": "submitted_via",
+    "Date sent to company": "date_sent_to_company",
+    "Company response to consumer": "company_response",
+    "Timely response?": "timely",
+    "Consumer disputed?": "consumer_disputed",
+    "Complaint ID": "complaint_id",
+}
+_MASK = re.compile(r"X{2,}(?:/X{2,})*")  # CFPB's own redaction: XXXX, XX/XX/XXXX
+
+
+def _text(source: dict, key: str) -> str | None:
+    value = source.get(key)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text in ("", "None") else text
+
+
+def parse_date(text: str | None, column: str) -> datetime | None:
+    """CFPB dates in every shape seen: 12/11/21, 2020-03-18, 2021-12-11T12:00:00-05:00, with time."""
+    if text is None:
+        return None
+    for pattern in ("%m/%d/%y", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise RecordRejectedError(f"unreadable date {text!r}", column) from exc
+    if parsed.tzinfo is None:
+        return parsed
+    if (parsed.hour, parsed.minute, parsed.second) == (12, 0, 0):
+        # before 2026 the API encoded a calendar date as noon US Eastern: keep the date
+        return datetime.combine(parsed.date(), datetime.min.time())
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def _yes_no(text: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get((text or "").lower())
+
+
+def category_of(source: dict) -> str:
+    for key in ("issue", "sub_issue", "product"):
+        wording = (_text(source, key) or "").lower()
+        for needle, category in CATEGORY_RULES:
+            if needle in wording:
+                return category
+    return "other"
+
+
+def normalise(ctx: RunContext, source: Any) -> tuple[str, dict[str, Any]]:
+    """(company, complaint row) for one `_source` record; raises RecordRejectedError."""
+    if not isinstance(source, dict):
+        raise RecordRejectedError("record is not an object", None)
+    complaint_id = _text(source, "complaint_id")
+    if complaint_id is None:
+        raise RecordRejectedError("complaint_id missing", "source_record_id")
+    company = _text(source, "company")
+    if company is None:
+        raise RecordRejectedError("company missing", "merchant_id")
+    filed = parse_date(_text(source, "date_received"), "filed_at")
+    if filed is None:
+        raise RecordRejectedError("date_received missing", "filed_at")
+    response = _text(source, "company_response")
+    if response is None or response.lower() not in RESPONSES:
+        raise RecordRejectedError(f"unknown company response {response!r}", "status")
+    status, outcome = RESPONSES[response.lower()]
+    narrative = None
+    if _text(source, "consumer_consent_provided") == "Consent provided":
+        narrative = _text(source, "complaint_what_happened")
+    return company, {
+        "source_record_id": complaint_id,
+        "merchant_id": ctx.stable_id("company|" + company),
+        "platform": PLATFORM,
+        "filed_at": filed,
+        "forwarded_at": parse_date(_text(source, "date_sent_to_company"), "forwarded_at"),
+        "first_response_at": None,
+        "closed_at": None,
+        "category": category_of(source),
+        "issue": _text(source, "issue"),
+        "status": status,
+        "source_status": response,
+        "outcome": outcome,
+        "timely_response": _yes_no(_text(source, "timely")),
+        "consumer_disputed": _yes_no(_text(source, "consumer_disputed")),
+        "narrative": narrative,
+        "narrative_masked_items": len(_MASK.findall(narrative)) if narrative else None,
+    }
+
+
+class _Loader:
+    """Emits complaints and, once per run, their company as store and legal entity."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.companies: set[str] = set()
+        self.latest: date | None = None
+
+    def load(self, records: Iterable[Any]) -> None:
+        for source in records:
+            try:
+                company, row = normalise(self.ctx, source)
+            except RecordRejectedError as exc:
+                record_id = source.get("complaint_id") if isinstance(source, dict) else None
+                self.ctx.reject("complaints", record_id, exc.reason, source, exc.column)
+                continue
+            self._company(company)
+            self.ctx.emit("complaints", row, source)
+            day = row["filed_at"].date()
+            self.latest = day if self.latest is None else max(self.latest, day)
+
+    def _company(self, company: str) -> None:
+        if company in self.companies:
+            return
+        self.companies.add(company)
+        key = "company|" + company
+        normalised = normalise_name(company)
+        self.ctx.emit(
+            "entities", {"source_record_id": key, "name": company, "name_normalised": normalised}, key
+        )
+        self.ctx.emit(
+            "merchants",
+            {
+                "source_record_id": key,
+                "name": company,
+                "name_normalised": normalised,
+                "platform": PLATFORM,
+                "entity_id": self.ctx.stable_id(key),
+            },
+            key,
+        )
+
+
+class CfpbApiSource:
+    """Pages through the CCDB search API, from the watermark (minus an overlap) onwards."""
+
+    meta = META
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        date_min: date | None = None,
+        page_size: int = PAGE_SIZE,
+        overlap_days: int = OVERLAP_DAYS,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.date_min = date_min
+        self.page_size = page_size
+        self.overlap_days = overlap_days
+        self.transport = transport
+
+    def start_date(self, previous_watermark: str | None) -> date | None:
+        if previous_watermark:
+            return date.fromisoformat(previous_watermark) - timedelta(days=self.overlap_days)
+        return self.date_min
+
+    def extract(self, ctx: RunContext) -> None:
+        settings = load_settings()
+        start = self.start_date(ctx.previous_watermark)
+        query: dict[str, Any] = {
+            "size": self.page_size,
+            "sort": "created_date_asc",
+            "format": "json",
+            "no_aggs": "true",
+            "no_highlight": "true",
+        }
+        if start is not None:
+            query["date_received_min"] = start.isoformat()
+        loader = _Loader(ctx)
+        task = ctx.progress.task("cfpb: complaints")
+        meta: dict[str, Any] = {}
+        with make_client(self.base_url or settings.cfpb_base_url, transport=self.transport) as client:
+
+            def fetch(cursor: tuple[str, Any] | None) -> Page[tuple[str, Any]]:
+                params = dict(query)
+                if cursor is not None:
+                    params[cursor[0]] = cursor[1]
+                data = get_json(client, "", params=params)
+                meta.update(data.get("_meta") or {})
+                hits = data.get("hits", {}).get("hits", [])
+                if len(hits) < self.page_size:
+                    return Page(hits, None)
+                last_sort = hits[-1].get("sort")
+                if last_sort:  # search_after: the last hit's sort values, joined as the API wants
+                    return Page(hits, ("search_after", "_".join(str(part) for part in last_sort)))
+                offset = (cursor[1] if cursor and cursor[0] == "frm" else 0) + len(hits)
+                return Page(hits, ("frm", offset))
+
+            for hits in paginate(fetch, settings.http_max_pages):
+                loader.load(hit.get("_source") if isinstance(hit, dict) else hit for hit in hits)
+                task.advance(len(hits))
+        if loader.latest is not None:
+            previous = date.fromisoformat(ctx.previous_watermark) if ctx.previous_watermark else None
+            ctx.watermark = max(filter(None, [loader.latest, previous])).isoformat()
+        if meta.get("last_indexed"):
+            ctx.as_of = parse_date(str(meta["last_indexed"]), "as_of")
+
+
+class CfpbCsvSource:
+    """A CCDB CSV (bulk download or API export): console lines, `None`, short dates, CRLF."""
+
+    meta = META
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def extract(self, ctx: RunContext) -> None:
+        rows = read_records(read_text(self.path), "csv", {"header_starts_with": "Date received"})
+        loader = _Loader(ctx)
+        task = ctx.progress.task(f"cfpb: {self.path.name}")
+        for row in rows:
+            loader.load([{CSV_COLUMNS.get(name, name): value for name, value in row.items()}])
+            task.advance()
