@@ -157,6 +157,24 @@ def etl_cfpb(
     _run_and_report(source, {"since": since, "page_size": page_size, "overlap_days": overlap_days}, dry_run)
 
 
+@etl_app.command("nyc")
+def etl_nyc(
+    page_size: Annotated[int, typer.Option(help="Records per SODA page ($limit).")] = 1000,
+    overlap_days: Annotated[
+        int, typer.Option(help="Re-read this many days before the last run's latest intake date.")
+    ] = 120,
+    dry_run: Annotated[bool, typer.Option(help="Validate and count, write nothing.")] = False,
+) -> None:
+    """Load NYC DCWP mediated complaints and charges from NYC Open Data (Socrata), incrementally.
+
+    The base URL is STOREWATCH_NYC_BASE_URL; STOREWATCH_SOCRATA_APP_TOKEN, if set, is sent as X-App-Token.
+    """
+    from etl.sources.nyc import NycDcwpSource
+
+    source = NycDcwpSource(page_size=page_size, overlap_days=overlap_days)
+    _run_and_report(source, {"page_size": page_size, "overlap_days": overlap_days}, dry_run)
+
+
 @etl_app.command("status")
 def etl_status(
     limit: Annotated[int, typer.Option(help="How many recent runs to list.")] = 20,

@@ -1,0 +1,150 @@
+"""NYC DCWP: real SODA records served over real HTTP; paging, incrementality, app token, faults."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+
+import httpx
+import pytest
+
+from etl.http import HttpFetchError
+from etl.run import run_source
+from etl.sources.nyc import NycDcwpSource
+from tests.conftest import REALDATA
+from tests.http_fixtures import fast_http, local_server  # noqa: F401
+
+NYC_DIR = REALDATA / "nyc_dcwp"
+COMPLAINTS_FILE = NYC_DIR / "dcwp_consumer_complaints_nre2-6m2s_excerpt.json"
+CHARGES_FILE = NYC_DIR / "dcwp_charges_5fn4-dr26_excerpt.json"
+pytestmark = [
+    pytest.mark.usefixtures("fast_http"),
+    pytest.mark.realdata,
+    pytest.mark.skipif(not NYC_DIR.exists(), reason=f"real NYC DCWP records not present at {NYC_DIR}"),
+]
+_WHERE = re.compile(r"^(\w+) >= '([0-9T:.-]+)'$")
+
+
+class FakeSoda:
+    """Answers like Socrata: $limit, $offset, $order, and the one $where shape the source sends."""
+
+    def __init__(self, datasets: dict[str, list[dict]]) -> None:
+        self.datasets = datasets
+
+    def __call__(self, path, query, headers):
+        rows = self.datasets[path.removeprefix("/resource/").removesuffix(".json")]
+        if "$where" in query:
+            field, value = _WHERE.match(query["$where"]).groups()
+            rows = [r for r in rows if r.get(field, "") >= value]
+        start, limit = int(query["$offset"]), int(query["$limit"])
+        return 200, rows[start : start + limit]
+
+
+def real() -> tuple[list[dict], list[dict]]:
+    return (
+        json.loads(COMPLAINTS_FILE.read_text(encoding="utf-8")),
+        json.loads(CHARGES_FILE.read_text(encoding="utf-8")),
+    )
+
+
+def query(warehouse, sql):
+    with warehouse.connect_read_only() as con:
+        return con.execute(sql).fetchall()
+
+
+def test_real_records_load_with_resolution_times_and_regulator_penalties(warehouse, monkeypatch):
+    monkeypatch.setenv("STOREWATCH_SOCRATA_APP_TOKEN", "test-token")
+    complaints, charges = real()
+    server = FakeSoda({"nre2-6m2s": complaints, "5fn4-dr26": charges})
+    with local_server(server) as (base, log):
+        result = run_source(NycDcwpSource(base_url=base, page_size=4), warehouse=warehouse)
+    assert result.counts["complaints"].inserted == 10
+    # 12 charges: 5 pending (no outcome) are not penalties; 7 decided or settled are
+    assert result.counts["penalties"].inserted == 7
+    assert all(r["headers"]["x-app-token"] == "test-token" for r in log)
+    assert [r["query"]["$offset"] for r in log if "nre2" in r["path"]] == ["0", "4", "8"]
+    assert all(r["query"]["$order"] == ":id" for r in log)
+    row = query(
+        warehouse,
+        "SELECT status, category, filed_at, closed_at, source_status FROM complaints "
+        "WHERE source_record_id = '000668-2026-CMPL'",
+    )
+    assert row == [
+        ("resolved", "delivery", datetime(2026, 1, 9), datetime(2026, 3, 25), "Bill Reduced - BLR")
+    ]
+    statuses = dict(query(warehouse, "SELECT status, count(*) FROM complaints GROUP BY ALL"))
+    assert statuses == {"resolved": 3, "closed_unresolved": 7}
+    penalty = query(
+        warehouse,
+        "SELECT authority_type, sanction_type, violation_type, decided_at::VARCHAR, description, m.name "
+        "FROM penalties p JOIN merchants m USING (merchant_id) "
+        "WHERE p.source_record_id LIKE '11853-2023-ADJC|%'",
+    )
+    assert penalty == [
+        (
+            "regulator",
+            "fine",
+            "other",
+            "2023-09-28",
+            "Settlement (Pre-Hearing); charges: 90; guilty: 90",
+            "Igs Solar, LLC",
+        )
+    ]
+    # stores come from both datasets, one row per business id
+    assert query(warehouse, "SELECT count(*), count(DISTINCT source_record_id) FROM merchants") == [(17, 17)]
+
+
+def test_the_same_business_in_both_datasets_is_one_store(warehouse):
+    complaints, charges = real()
+    shared = {**charges[1], "business_unique_id": complaints[0]["business_unique_id"]}
+    server = FakeSoda({"nre2-6m2s": complaints[:1], "5fn4-dr26": [shared]})
+    with local_server(server) as (base, _):
+        run_source(NycDcwpSource(base_url=base), warehouse=warehouse)
+    assert query(warehouse, "SELECT count(*) FROM merchants") == [(1,)]
+    assert query(warehouse, "SELECT count(*) FROM complaints c JOIN penalties p USING (merchant_id)") == [
+        (1,)
+    ]
+
+
+def test_second_run_pulls_only_from_the_watermark(warehouse):
+    complaints, charges = real()
+    early = [c for c in complaints if c["intake_date"] < "2026-01-08"]
+    server = FakeSoda({"nre2-6m2s": early, "5fn4-dr26": charges})
+    with local_server(server) as (base, log):
+        run_source(NycDcwpSource(base_url=base, overlap_days=0), warehouse=warehouse)
+        server.datasets["nre2-6m2s"] = complaints
+        second = run_source(NycDcwpSource(base_url=base, overlap_days=0), warehouse=warehouse)
+    assert second.counts["complaints"].inserted == len(complaints) - len(early)
+    assert second.counts["complaints"].unchanged == 2  # the watermark day (two intakes) is re-read
+    assert log[-2]["query"]["$where"] == "intake_date >= '2026-01-05T00:00:00.000'"
+    assert query(warehouse, "SELECT count(*) FROM complaints") == [(10,)]
+
+
+def test_a_failing_server_leaves_the_warehouse_byte_identical(warehouse):
+    complaints, charges = real()
+    with local_server(FakeSoda({"nre2-6m2s": complaints, "5fn4-dr26": charges})) as (base, _):
+        run_source(NycDcwpSource(base_url=base), warehouse=warehouse)
+    served = warehouse.current_path()
+    before = hashlib.sha256(served.read_bytes()).hexdigest()
+    down = httpx.MockTransport(lambda request: httpx.Response(503, headers={"Retry-After": "0"}))
+    with pytest.raises(HttpFetchError, match="HTTP 503"):
+        run_source(NycDcwpSource(base_url="http://soda.test", transport=down), warehouse=warehouse)
+    assert warehouse.current_path() == served
+    assert hashlib.sha256(served.read_bytes()).hexdigest() == before
+
+
+def test_records_without_a_business_or_with_a_bad_date_are_quarantined(warehouse):
+    complaints, _ = real()
+    no_business = {k: v for k, v in complaints[0].items() if k != "business_unique_id"}
+    bad_date = {**complaints[1], "intake_date": "13/40/2026"}
+    with local_server(FakeSoda({"nre2-6m2s": [no_business, bad_date, complaints[2]], "5fn4-dr26": []})) as (
+        base,
+        _,
+    ):
+        run_source(NycDcwpSource(base_url=base), warehouse=warehouse)
+    assert sorted(query(warehouse, "SELECT column_name, reason FROM quarantine")) == [
+        ("filed_at", "unreadable date '13/40/2026'"),
+        ("merchant_id", "business id or name missing"),
+    ]
