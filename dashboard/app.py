@@ -1,36 +1,65 @@
-"""Storewatch dashboard entry point (placeholder until the dashboard issue lands)."""
+"""Storewatch dashboard entry frame: page config, language, navigation, synthetic banner, provenance."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from dashboard import db
+from dashboard import db, ui
+from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, t
+
+PAGES_DIR = Path(__file__).parent / "app_pages"
 
 st.set_page_config(page_title="Storewatch", page_icon="🔎", layout="wide")
-st.title("Storewatch")
-st.caption("Merchant accountability: complaints, penalties and how fast stores resolve them.")
+# Row-level tables must not offer Streamlit's own CSV export, which bypasses etl/exports.py.
+st.set_option("client.disableDataExport", True)
+ui.begin_run()
 
-if db.current_path() is None:
-    st.warning("No warehouse has been built yet. Build the demo with `./storewatch etl demo`.")
+# Language: the URL's ?lang= first, then the browser's language, else English.
+if "lang" not in st.session_state:
+    wanted = st.query_params.get("lang")
+    st.session_state["lang"] = wanted if wanted in LANGUAGES else default_language(st.context.locale)
+st.sidebar.segmented_control(
+    t("language"), LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.get, selection_mode="single"
+)
+if st.session_state.get("lang") not in LANGUAGES:  # a click on the selected option clears it
+    st.session_state["lang"] = "en"
+st.query_params["lang"] = st.session_state["lang"]
+
+pages = [
+    st.Page(PAGES_DIR / "overview.py", title=t("nav_overview"), icon="📊", url_path="overview", default=True),
+    st.Page(PAGES_DIR / "store.py", title=t("nav_store"), icon="🔎", url_path="store"),
+    st.Page(PAGES_DIR / "consistency.py", title=t("nav_consistency"), icon="⚖️", url_path="consistency"),
+    st.Page(PAGES_DIR / "resolution.py", title=t("nav_resolution"), icon="⏱️", url_path="resolution"),
+    st.Page(PAGES_DIR / "downloads.py", title=t("nav_downloads"), icon="⬇️", url_path="downloads"),
+    st.Page(PAGES_DIR / "methodology.py", title=t("nav_methodology"), icon="📖", url_path="methodology"),
+]
+page = st.navigation(pages)
+st.sidebar.caption(t("tagline"))
+
+if db.current_path() is None and page.url_path != "methodology":
+    st.title(t("app_title"))
+    st.warning(t("warehouse_missing"))
     st.stop()
 
-sources = db.query("SELECT source_id, name, publisher, is_synthetic, as_of FROM sources ORDER BY source_id")
-if sources["is_synthetic"].any():
-    st.error(
-        "SYNTHETIC DATA: this warehouse holds the generated demo marketplace. "
-        "No store, company, complaint or penalty shown here is real."
+sources = db.sources() if db.current_path() is not None else None
+if sources is not None and sources["is_synthetic"].any():
+    st.error(t("synthetic_banner"), icon="⚠️")
+
+try:
+    page.run()
+finally:
+    ui.drop_unowned_params()
+
+if sources is not None and not sources.empty:
+    as_of = sources["as_of"].max()
+    listed = "; ".join(
+        f"{row.name} ({row.publisher}"
+        + (f", {t('licence')}: {row.licence}" if row.licence else "")
+        + (f", {t('synthetic_tag')}" if row.is_synthetic else "")
+        + ")"
+        for row in sources.itertuples()
     )
-
-counts = db.query(
-    "SELECT (SELECT count(*) FROM merchants) AS stores, (SELECT count(*) FROM complaints) AS complaints, "
-    "(SELECT count(*) FROM penalties) AS penalties"
-).iloc[0]
-left, middle, right = st.columns(3)
-left.metric("Stores", f"{counts['stores']:,}")
-middle.metric("Complaints", f"{counts['complaints']:,}")
-right.metric("Penalties", f"{counts['penalties']:,}")
-
-st.subheader("Sources")
-st.dataframe(sources, hide_index=True)
-as_of = sources["as_of"].max()
-st.caption(f"As of {as_of:%Y-%m-%d}. Sources: {', '.join(sources['name'])}.")
+    st.divider()
+    st.caption(f"{t('as_of', date=f'{as_of:%Y-%m-%d}')} · {t('sources')}: {listed}")

@@ -3,10 +3,13 @@
 The connection is cached per versioned file: when an ETL run publishes a new version, the next
 script run sees a new path and opens it. Each query takes its own cursor, because Streamlit
 runs every session's script in its own thread and duckdb connections are not shared across threads.
+Query results are cached per (version, SQL, parameters), so a new version never serves stale rows.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -30,11 +33,70 @@ def current_path() -> Path | None:
     return warehouse().current_path()
 
 
+@contextlib.contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the current warehouse version, for one script run's streaming work."""
+    path = warehouse().require_current()
+    cur = _connect(str(path)).cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
 def query(sql: str, params: list | None = None) -> pd.DataFrame:
     """Run a parameterised query against the current warehouse version."""
     path = warehouse().require_current()
-    cursor = _connect(str(path)).cursor()
+    return _cached_query(str(path), sql, tuple(_hashable(p) for p in (params or [])))
+
+
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+@st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
+def _cached_query(path: str, sql: str, params: tuple) -> pd.DataFrame:
+    cur = _connect(path).cursor()
     try:
-        return cursor.execute(sql, params or []).df()
+        return cur.execute(sql, [list(p) if isinstance(p, tuple) else p for p in params]).df()
     finally:
-        cursor.close()
+        cur.close()
+
+
+def tables() -> set[str]:
+    """Tables and views in the current warehouse version."""
+    return set(query("SELECT table_name FROM information_schema.tables")["table_name"])
+
+
+def columns(table: str) -> set[str]:
+    frame = query("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
+    return set(frame["column_name"])
+
+
+def missing(*names: str) -> list[str]:
+    """Which of the named (metric) tables this warehouse does not have."""
+    present = tables()
+    return [name for name in names if name not in present]
+
+
+def sources() -> pd.DataFrame:
+    return query(
+        "SELECT source_id, name, publisher, homepage, licence, is_synthetic, as_of FROM sources "
+        "ORDER BY source_id"
+    )
+
+
+def labels(table: str, lang: str) -> dict[str, str]:
+    """Code -> label in `lang` from a reference table (complaint_categories, violation_types, ...)."""
+    key = {
+        "complaint_categories": "category",
+        "violation_types": "violation_type",
+        "sanction_scale": "sanction_type",
+    }[table]
+    column = "label_zh" if lang == "zh" else "label_en"
+    frame = query(f"SELECT {key} AS code, {column} AS label FROM {table}")  # noqa: S608 (fixed names)
+    return dict(zip(frame["code"], frame["label"], strict=True))
+
+
+def platforms() -> list[str]:
+    return list(query("SELECT DISTINCT platform FROM merchants ORDER BY platform")["platform"])

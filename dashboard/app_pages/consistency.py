@@ -1,0 +1,99 @@
+"""Penalty consistency: like-for-like sanctions by size tier, the stratified test, the penalties behind it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, db, i18n, ui
+from dashboard.i18n import t
+
+DRILLDOWN_ROWS = 200
+
+DRILLDOWN_SQL = """
+SELECT p.penalty_id, p.decided_at::DATE AS decided_on, m.name AS store_name, m.platform,
+       t.size_tier, p.violation_type, p.sanction_type, p.points, p.fine_amount, p.fine_currency,
+       p.document_url, p.merchant_id
+FROM penalties p
+JOIN merchants m ON m.merchant_id = p.merchant_id
+JOIN merchant_tiers t ON t.merchant_id = p.merchant_id
+WHERE p.violation_type = ? AND t.size_tier = ?
+ORDER BY p.decided_at DESC, p.penalty_id
+"""
+
+
+def main() -> None:
+    lang = i18n.lang()
+    st.title(t("consistency_title"))
+    st.caption(t("consistency_intro"))
+    if not ui.metrics_ready("penalty_consistency", "penalty_consistency_test", "merchant_tiers"):
+        return
+    violations = db.labels("violation_types", lang)
+    chosen = ui.url_multiselect(
+        t("violation"), list(violations), "violation", format_func=lambda v: violations.get(v, v)
+    )
+    table = db.query(
+        "SELECT * EXCLUDE (severity_counts), CAST(severity_counts AS VARCHAR) AS severity_counts"
+        " FROM penalty_consistency WHERE len(?) = 0 OR list_contains(?, violation_type)"
+        " ORDER BY violation_type, size_tier",
+        [chosen, chosen],
+    )
+    if table.empty:
+        st.warning(t("no_data_filter"))
+        return
+    tiers = {tier: i18n.tier_label(tier) for tier in charts.TIER_ORDER}
+    for value, axis, percent, key in (
+        ("sanction_rate", t("sanction_rate"), False, "rate"),
+        ("share_warning_only", t("share_warning_only"), True, "warning"),
+        ("mean_severity", t("mean_severity"), False, "severity"),
+    ):
+        figure = charts.tier_bars(table, value, violations, tiers, axis, title=axis, percent=percent)
+        ui.chart(figure, table, f"storewatch_consistency_{key}", f"consistency_{key}")
+
+    st.subheader(t("stratified_test"))
+    tests = db.query(
+        "SELECT * FROM penalty_consistency_test"
+        " WHERE violation_type = 'all' OR len(?) = 0 OR list_contains(?, violation_type)"
+        " ORDER BY violation_type = 'all' DESC, violation_type, size_tier DESC",
+        [chosen, chosen],
+    )
+    if not tests.empty:
+        row_labels = [
+            f"{t('all') if v == 'all' else violations.get(v, v)} · {i18n.tier_label(s)}"
+            for v, s in zip(tests["violation_type"], tests["size_tier"], strict=True)
+        ]
+        plotted = tests[tests["odds_ratio"].notna()]
+        plotted_labels = [
+            label for label, ok in zip(row_labels, tests["odds_ratio"].notna(), strict=True) if ok
+        ]
+        ui.chart(
+            charts.odds_ratios(plotted, plotted_labels, title=t("odds_ratio")),
+            tests.drop(columns=[c for c in tests.columns if c.startswith("sentence_")]),
+            "storewatch_consistency_test",
+            "consistency_test",
+        )
+        column = "sentence_zh" if lang == "zh" else "sentence_en"
+        st.markdown("\n".join(f"- {sentence}" for sentence in tests[column]))
+
+    st.subheader(t("drilldown"))
+    left, right = st.columns(2)
+    violation = left.selectbox(
+        t("violation"), list(violations), format_func=lambda v: violations.get(v, v), key="drill_violation"
+    )
+    tier = right.selectbox(t("size_tier"), charts.TIER_ORDER, format_func=i18n.tier_label, key="drill_tier")
+    rows = db.query(f"{DRILLDOWN_SQL} LIMIT {DRILLDOWN_ROWS + 1}", [violation, tier])
+    total = db.query(f"SELECT count(*) AS n FROM ({DRILLDOWN_SQL})", [violation, tier])["n"].iloc[0]  # noqa: S608
+    if rows.empty:
+        st.info(t("no_data_filter"))
+        return
+    st.caption(t("drilldown_count", n=f"{int(total):,}", shown=min(int(total), DRILLDOWN_ROWS)))
+    sanctions = db.labels("sanction_scale", lang)
+    rows["sanction_type"] = rows["sanction_type"].map(lambda v: sanctions.get(v, v))
+    st.dataframe(
+        rows.head(DRILLDOWN_ROWS),
+        hide_index=True,
+        key="drilldown",
+        column_config={"document_url": st.column_config.LinkColumn(t("document"), display_text="🔗")},
+    )
+
+
+main()

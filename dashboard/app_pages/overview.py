@@ -1,0 +1,136 @@
+"""Overview (journalists): headline figures, trends, the funnel plot and what the data support."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, db, i18n, ui
+from dashboard.i18n import t
+
+STORE_PAGE = "app_pages/store.py"
+
+
+def chart_labels() -> dict[str, str]:
+    keys = ("month", "complaints", "penalties", "orders_12m", "dispute_rate", "expected_rate")
+    labels = {key: t(key) for key in (*keys, "limit_95", "limit_998")}
+    for position in ("inside", "above_95", "above_998", "below_95", "below_998", "not_applicable"):
+        labels[f"funnel_{position}"] = t(f"funnel_{position}").rstrip(".。")
+    return labels
+
+
+def headline(platforms: list[str], start, end) -> None:
+    st.subheader(t("headline"))
+    if db.missing("overview_monthly"):
+        counts = db.query(
+            "SELECT (SELECT count(*) FROM merchants WHERE len(?) = 0 OR list_contains(?, platform))"
+            " AS stores, (SELECT count(*) FROM complaints WHERE len(?) = 0 OR list_contains(?, platform))"
+            " AS complaints,"
+            " (SELECT count(*) FROM penalties p JOIN merchants m USING (merchant_id)"
+            "   WHERE len(?) = 0 OR list_contains(?, m.platform)) AS penalties",
+            [platforms] * 6,
+        ).iloc[0]
+        disputes = None
+    else:
+        counts = db.query(
+            "SELECT (SELECT count(*) FROM merchants WHERE len(?) = 0 OR list_contains(?, platform))"
+            " AS stores, coalesce(sum(complaints), 0) AS complaints, coalesce(sum(disputes), 0) AS disputes,"
+            " coalesce(sum(penalties), 0) AS penalties FROM overview_monthly"
+            " WHERE (len(?) = 0 OR list_contains(?, platform))"
+            " AND (?::DATE IS NULL OR month >= date_trunc('month', ?::DATE))"
+            " AND (?::DATE IS NULL OR month <= ?::DATE)",
+            [platforms, platforms, platforms, platforms, start, start, end, end],
+        ).iloc[0]
+        disputes = int(counts["disputes"])
+    cols = st.columns(4 if disputes is not None else 3)
+    cols[0].metric(t("stores"), f"{int(counts['stores']):,}")
+    cols[1].metric(t("complaints"), f"{int(counts['complaints']):,}")
+    if disputes is not None:
+        cols[2].metric(t("disputes"), f"{disputes:,}")
+    cols[-1].metric(t("penalties"), f"{int(counts['penalties']):,}")
+
+
+def trend(platforms: list[str], start, end) -> None:
+    st.subheader(t("trend"))
+    if not ui.metrics_ready("overview_monthly"):
+        return
+    monthly = db.query(
+        "SELECT platform, month, complaints, disputes, penalties, orders FROM overview_monthly"
+        " WHERE (len(?) = 0 OR list_contains(?, platform))"
+        " AND (?::DATE IS NULL OR month >= date_trunc('month', ?::DATE))"
+        " AND (?::DATE IS NULL OR month <= ?::DATE) ORDER BY platform, month",
+        [platforms, platforms, start, start, end, end],
+    )
+    if monthly.empty:
+        st.warning(t("no_data_filter"))
+        return
+    ui.chart(charts.monthly_trend(monthly, chart_labels()), monthly, "storewatch_monthly", "trend_chart")
+
+
+def funnel(platforms: list[str]) -> None:
+    st.subheader(t("funnel"))
+    if not ui.metrics_ready("merchant_scorecard", "funnel_limits"):
+        return
+    options = platforms or db.platforms()
+    platform = ui.url_selectbox(t("funnel_platform"), options, "funnel")
+    stores = db.query(
+        "SELECT merchant_id, name, size_tier, orders_12m, disputes_12m, dispute_rate, dispute_rate_low,"
+        " dispute_rate_high, funnel_position FROM merchant_scorecard"
+        " WHERE platform = ? AND rate_available AND NOT too_few_records ORDER BY merchant_id",
+        [platform],
+    )
+    limits = db.query(
+        "SELECT orders, expected_rate, lower_95, upper_95, lower_998, upper_998 FROM funnel_limits"
+        " WHERE platform = ? ORDER BY orders",
+        [platform],
+    )
+    if stores.empty or limits.empty:
+        st.info(t("no_rate_platform"))
+        return
+    st.caption(t("funnel_note"))
+    figure = charts.funnel_plot(stores, limits, chart_labels())
+    event = ui.chart(figure, stores, f"storewatch_funnel_{platform}", "funnel_chart", on_select="rerun")
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    chosen = [p["customdata"][0] for p in points if p.get("customdata")]
+    if chosen:
+        st.switch_page(STORE_PAGE, query_params={"store": chosen[0], "lang": i18n.lang()})
+
+
+def findings() -> None:
+    st.subheader(t("findings"))
+    if db.missing("headline_findings"):
+        if ui.metrics_ready("penalty_consistency_test"):
+            sentences = db.query(
+                "SELECT sentence_en, sentence_zh FROM penalty_consistency_test"
+                " WHERE violation_type = 'all' ORDER BY size_tier DESC"
+            )
+            column = "sentence_zh" if i18n.lang() == "zh" else "sentence_en"
+            st.markdown("\n".join(f"- {s}" for s in sentences[column]))
+        return
+    rows = db.query("SELECT rank, finding_en, finding_zh FROM headline_findings ORDER BY rank LIMIT 3")
+    column = "finding_zh" if i18n.lang() == "zh" else "finding_en"
+    st.markdown("\n".join(f"{i}. {text}" for i, text in enumerate(rows[column], start=1)))
+
+
+def main() -> None:
+    st.title(t("overview_title"))
+    left, right = st.columns(2)
+    with left:
+        platforms = ui.url_multiselect(t("platform"), db.platforms(), "platform")
+    with right:
+        bounds = db.query("SELECT min(filed_at)::DATE AS lo, max(filed_at)::DATE AS hi FROM complaints").iloc[
+            0
+        ]
+        start = end = None
+        if pd.notna(bounds["lo"]):
+            start, end = ui.url_period(
+                t("period"), "period", pd.Timestamp(bounds["lo"]).date(), pd.Timestamp(bounds["hi"]).date()
+            )
+    headline(platforms, start, end)
+    findings()
+    trend(platforms, start, end)
+    funnel(platforms)
+    st.page_link(STORE_PAGE, label=t("nav_store"), icon="🔎", query_params={"lang": i18n.lang()})
+
+
+main()

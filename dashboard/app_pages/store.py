@@ -1,0 +1,255 @@
+"""Check a store (consumers): find it by name, misspelt or partial, or by its company; read its record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import db, i18n, ui
+from dashboard.i18n import t
+from etl.text import normalise_name
+
+THIS_PAGE = Path(__file__)
+MIN_SIMILARITY = 0.85  # Jaro-Winkler on the best-matching stretch of the name; 0.85 keeps 1-2 typos
+RESULTS = 20
+
+# A name matches when it contains the query, its company name does, the registration number equals
+# it, or (queries of 3+ characters) some stretch of the name as long as the query is close to it.
+SEARCH_SQL = """
+WITH q AS (SELECT ?::VARCHAR AS q, length(?::VARCHAR) AS lq),
+scored AS (
+    SELECT m.merchant_id, m.name, m.platform, e.name AS entity_name, m.closed_on,
+        CASE
+            WHEN contains(m.name_normalised, q.q) OR contains(coalesce(e.name_normalised, ''), q.q)
+                OR e.registration_number = upper(q.q) THEN 1.0
+            WHEN q.lq < 3 THEN 0.0
+            ELSE list_max(list_transform(
+                range(1, greatest(length(m.name_normalised) - q.lq + 2, 2)),
+                lambda i: jaro_winkler_similarity(substr(m.name_normalised, i, q.lq), q.q)))
+        END AS score
+    FROM merchants m LEFT JOIN entities e ON e.entity_id = m.entity_id, q
+)
+SELECT merchant_id, name, platform, entity_name, closed_on, score
+FROM scored WHERE score >= ? ORDER BY score DESC, name, merchant_id LIMIT ?
+"""
+
+STORE_SQL = """
+SELECT m.merchant_id, m.name, m.platform, m.category, m.opened_on, m.closed_on, m.store_url,
+       m.entity_id, e.name AS entity_name, e.registration_number
+FROM merchants m LEFT JOIN entities e ON e.entity_id = m.entity_id
+WHERE m.merchant_id = ?
+"""
+
+PENALTIES_SQL = """
+SELECT p.decided_at::DATE AS decided_on, p.authority_name, p.violation_type, p.sanction_type,
+       p.points, p.fine_amount, p.fine_currency, p.document_url
+FROM penalties p
+WHERE p.merchant_id = ?
+  AND p.decided_at > (SELECT max(as_of) FROM sources) - INTERVAL 24 MONTH
+ORDER BY p.decided_at DESC, p.penalty_id
+"""
+
+SIBLINGS_SQL = """
+SELECT merchant_id, name, platform, opened_on, closed_on
+FROM merchants WHERE entity_id = ? AND merchant_id <> ?
+ORDER BY closed_on NULLS FIRST, name
+"""
+
+
+def search(text: str) -> pd.DataFrame:
+    key = normalise_name(text)
+    if not key:
+        return pd.DataFrame()
+    return db.query(SEARCH_SQL, [key, key, MIN_SIMILARITY, RESULTS])
+
+
+def store_url(merchant_id: str) -> str:
+    return "store?" + urlencode({"store": merchant_id, "lang": i18n.lang()})
+
+
+def show_results(text: str) -> None:
+    found = search(text)
+    if found.empty:
+        st.warning(t("store_not_found", q=text))
+        return
+    st.subheader(t("search_results"))
+    for row in found.itertuples():
+        closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
+        st.page_link(
+            THIS_PAGE,
+            label=f"{row.name} — {row.platform} · {row.entity_name or ''}{closed}",
+            query_params={"store": row.merchant_id, "lang": i18n.lang()},
+            icon="🏬",
+        )
+
+
+def scorecard(merchant_id: str, lang: str) -> None:
+    st.subheader(t("scorecard"))
+    if not ui.metrics_ready("merchant_scorecard"):
+        return
+    card = db.query("SELECT * FROM merchant_scorecard WHERE merchant_id = ?", [merchant_id])
+    if card.empty:
+        st.info(t("too_few"))
+        return
+    s = card.iloc[0]
+    cols = st.columns(3)
+    cols[0].metric(t("dispute_rate"), "–" if pd.isna(s["dispute_rate"]) else f"{s['dispute_rate']:.2f}")
+    cols[1].metric(t("complaints"), ui.format_number(int(s["complaints_12m"]), 0))
+    cols[2].metric(t("penalties_24m"), ui.format_number(int(s["penalties_24m"]), 0))
+    if bool(s["too_few_records"]):
+        st.info(t("too_few"))
+    elif not bool(s["rate_available"]):
+        st.info(t("rate_unavailable"))
+    else:
+        st.markdown(
+            t(
+                "rate_sentence",
+                rate=f"{s['dispute_rate']:.2f}",
+                low=f"{s['dispute_rate_low']:.2f}",
+                high=f"{s['dispute_rate_high']:.2f}",
+                disputes=f"{int(s['disputes_12m']):,}",
+                orders=f"{int(s['orders_12m']):,}",
+            )
+        )
+        if pd.notna(s["peer_percentile"]):
+            st.markdown(
+                t(
+                    "peer_sentence",
+                    tier=i18n.tier_label(s["size_tier"]),
+                    category=s["category"],
+                    pct=f"{s['peer_percentile']:.0f}",
+                )
+            )
+        st.markdown(t(f"funnel_{s['funnel_position']}"))
+    if s["complaints_12m"] and pd.notna(s["share_resolved"]):
+        st.markdown(
+            t(
+                "resolution_sentence",
+                complaints=f"{int(s['complaints_12m']):,}",
+                resolved=f"{100 * s['share_resolved']:.0f}",
+                open=f"{100 * (s['share_open'] or 0):.0f}",
+                escalated=f"{100 * (s['share_escalated'] or 0):.0f}",
+            )
+        )
+    if pd.notna(s["km_median_days"]):
+        p90 = "–" if pd.isna(s["km_p90_days"]) else f"{s['km_p90_days']:.0f}"
+        st.markdown(t("median_sentence", median=f"{s['km_median_days']:.1f}", p90=p90))
+    elif s["complaints_12m"] and s["complaints_12m"] >= 25:
+        st.markdown(t("median_unknown"))
+    red_flags(s)
+
+
+def red_flags(s: pd.Series) -> None:
+    flags = []
+    if s["funnel_position"] in ("above_95", "above_998"):
+        flags.append(t("flag_funnel"))
+    if s["penalties_24m"] and s["penalties_24m"] > 0:
+        flags.append(t("flag_penalties", n=int(s["penalties_24m"])))
+    if pd.notna(s.get("entity_id")) and not db.missing("entity_scorecard"):
+        entity = db.query(
+            "SELECT repeat_offender, reopened_after_closure FROM entity_scorecard WHERE entity_id = ?",
+            [s["entity_id"]],
+        )
+        if not entity.empty and bool(entity["repeat_offender"].iloc[0]):
+            flags.append(t("flag_repeat"))
+        if not entity.empty and bool(entity["reopened_after_closure"].iloc[0]):
+            flags.append(t("flag_reopened"))
+    st.subheader(t("red_flags"))
+    if flags:
+        st.markdown("\n".join(f"- 🚩 {flag}" for flag in flags))
+    else:
+        st.markdown(t("no_red_flags"))
+
+
+def penalties(merchant_id: str, lang: str) -> None:
+    st.subheader(t("penalties_24m"))
+    rows = db.query(PENALTIES_SQL, [merchant_id])
+    if rows.empty:
+        st.markdown(t("no_penalties"))
+        return
+    violations = db.labels("violation_types", lang)
+    sanctions = db.labels("sanction_scale", lang)
+    rows["violation_type"] = rows["violation_type"].map(lambda v: violations.get(v, v))
+    rows["sanction_type"] = rows["sanction_type"].map(lambda v: sanctions.get(v, v))
+    st.dataframe(
+        rows,
+        hide_index=True,
+        key="store_penalties",
+        column_config={
+            "decided_on": st.column_config.DateColumn(t("period"), format="YYYY-MM-DD"),
+            "violation_type": t("violation"),
+            "document_url": st.column_config.LinkColumn(t("document"), display_text="🔗"),
+        },
+    )
+
+
+def entity_stores(store: pd.Series) -> None:
+    st.subheader(t("other_stores"))
+    if pd.isna(store["entity_id"]):
+        st.markdown(t("no_other_stores"))
+        return
+    siblings = db.query(SIBLINGS_SQL, [store["entity_id"], store["merchant_id"]])
+    if siblings.empty:
+        st.markdown(t("no_other_stores"))
+        return
+    for row in siblings.head(30).itertuples():
+        closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
+        st.page_link(
+            THIS_PAGE,
+            label=f"{row.name} — {row.platform}{closed}",
+            query_params={"store": row.merchant_id, "lang": i18n.lang()},
+            icon="🏬",
+        )
+    if pd.notna(store["opened_on"]):
+        predecessors = siblings[siblings["closed_on"].notna() & (siblings["closed_on"] <= store["opened_on"])]
+        if not predecessors.empty:
+            st.markdown(f"**{t('succeeds')}**")
+            st.markdown(
+                "\n".join(
+                    f"- {r.name} ({r.platform}, {t('closed')} {r.closed_on:%Y-%m-%d})"
+                    for r in predecessors.itertuples()
+                )
+            )
+
+
+def store_page(merchant_id: str, lang: str) -> None:
+    found = db.query(STORE_SQL, [merchant_id])
+    if found.empty:
+        st.warning(t("unknown_store", id=merchant_id))
+        return
+    store = found.iloc[0]
+    st.header(store["name"])
+    facts = [f"{t('platform')}: {store['platform']}", f"{t('store_category')}: {store['category'] or '–'}"]
+    if pd.notna(store["opened_on"]):
+        facts.append(f"{t('opened')}: {store['opened_on']:%Y-%m-%d}")
+    closed = f"{store['closed_on']:%Y-%m-%d}" if pd.notna(store["closed_on"]) else t("still_open")
+    facts.append(f"{t('closed')}: {closed}")
+    st.markdown(" · ".join(facts))
+    if pd.notna(store["entity_name"]):
+        st.markdown(
+            f"{t('entity')}: **{store['entity_name']}** · {t('registration')}: "
+            f"`{store['registration_number'] or '–'}`"
+        )
+    st.caption(f"{t('store_link')}: `{store_url(merchant_id)}`")
+    scorecard(merchant_id, lang)
+    penalties(merchant_id, lang)
+    entity_stores(store)
+
+
+def main() -> None:
+    lang = i18n.lang()
+    st.title(t("store_title"))
+    text = ui.url_text(t("search_label"), "q", placeholder="Lumio / 福润数码 / 91…")
+    merchant_id = st.query_params.get("store")
+    if merchant_id:
+        ui.publish("store", merchant_id)
+        store_page(merchant_id, lang)
+        st.divider()
+    if text:
+        show_results(text)
+
+
+main()

@@ -1,0 +1,217 @@
+"""Pure builders: a DataFrame (already computed by the warehouse) in, a Plotly figure out.
+
+Colours are the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies;
+line styles (dash/dot) repeat the distinction where it matters. Legends sit below the plot and
+margins are tight so the charts stay readable on a phone-width screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+TIER_ORDER = ["small", "mid", "large", "top", "unknown"]
+TIER_COLOURS = {
+    "small": "#56B4E9",
+    "mid": "#009E73",
+    "large": "#E69F00",
+    "top": "#D55E00",
+    "unknown": "#999999",
+}
+FUNNEL_COLOURS = {
+    "inside": "#999999",
+    "above_95": "#E69F00",
+    "above_998": "#D55E00",
+    "below_95": "#56B4E9",
+    "below_998": "#0072B2",
+    "not_applicable": "#CCCCCC",
+}
+
+
+def _layout(figure: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "font": {"size": 15}} if title else None,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        hovermode="closest",
+        font={"size": 12},
+    )
+    return figure
+
+
+def colour_for(index: int) -> str:
+    return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+def monthly_trend(monthly: pd.DataFrame, labels: Mapping[str, str], title: str | None = None) -> go.Figure:
+    """Complaints (solid) and penalties (dotted, right axis) per month, one colour per platform."""
+    figure = go.Figure()
+    for index, (platform, rows) in enumerate(monthly.groupby("platform", sort=True)):
+        rows = rows.sort_values("month")
+        colour = colour_for(index)
+        figure.add_scatter(
+            x=rows["month"],
+            y=rows["complaints"],
+            name=f"{platform} · {labels['complaints']}",
+            mode="lines",
+            line={"color": colour, "width": 2},
+            legendgroup=platform,
+        )
+        figure.add_scatter(
+            x=rows["month"],
+            y=rows["penalties"],
+            name=f"{platform} · {labels['penalties']}",
+            mode="lines",
+            line={"color": colour, "width": 2, "dash": "dot"},
+            yaxis="y2",
+            legendgroup=platform,
+        )
+    figure.update_layout(
+        xaxis={"title": labels["month"]},
+        yaxis={"title": labels["complaints"], "rangemode": "tozero"},
+        yaxis2={"title": labels["penalties"], "overlaying": "y", "side": "right", "rangemode": "tozero"},
+    )
+    return _layout(figure, title)
+
+
+def funnel_plot(
+    stores: pd.DataFrame, limits: pd.DataFrame, labels: Mapping[str, str], title: str | None = None
+) -> go.Figure:
+    """Stores as points (orders on a log axis, dispute rate), with the warehouse's control limits."""
+    figure = go.Figure()
+    limits = limits.sort_values("orders")
+    for column, dash, name in (
+        ("upper_998", "dot", labels["limit_998"]),
+        ("upper_95", "dash", labels["limit_95"]),
+        ("expected_rate", "solid", labels["expected_rate"]),
+        ("lower_95", "dash", None),
+        ("lower_998", "dot", None),
+    ):
+        figure.add_scatter(
+            x=limits["orders"],
+            y=limits[column],
+            mode="lines",
+            line={"color": "#555555", "dash": dash, "width": 1.5},
+            name=name or column,
+            showlegend=name is not None,
+            legendgroup=dash,
+            hoverinfo="skip",
+        )
+    for position, rows in stores.groupby("funnel_position", sort=True):
+        figure.add_scatter(
+            x=rows["orders_12m"],
+            y=rows["dispute_rate"],
+            mode="markers",
+            name=labels.get(f"funnel_{position}", position),
+            marker={"color": FUNNEL_COLOURS.get(position, "#777777"), "size": 7, "opacity": 0.8},
+            customdata=rows[["merchant_id"]].to_numpy(),
+            text=rows["name"],
+            hovertemplate="%{text}<br>%{x:,.0f} orders<br>%{y:.2f} ‰<extra></extra>",
+        )
+    figure.update_layout(
+        xaxis={"title": labels["orders_12m"], "type": "log"},
+        yaxis={"title": labels["dispute_rate"], "rangemode": "tozero"},
+    )
+    return _layout(figure, title, height=480)
+
+
+def survival_curves(
+    curves: pd.DataFrame, group_labels: Mapping[str, str], labels: Mapping[str, str], title: str | None = None
+) -> go.Figure:
+    """Kaplan-Meier step curves with their confidence bands, one colour per group."""
+    figure = go.Figure()
+    groups = list(dict.fromkeys(curves.sort_values(["group_value", "day"])["group_value"]))
+    if set(groups) <= set(TIER_ORDER):
+        groups = [tier for tier in TIER_ORDER if tier in groups]
+    for index, group in enumerate(groups):
+        rows = curves[curves["group_value"] == group].sort_values("day")
+        colour = TIER_COLOURS.get(group, colour_for(index))
+        name = group_labels.get(group, str(group))
+        figure.add_scatter(
+            x=pd.concat([rows["day"], rows["day"][::-1]]),
+            y=pd.concat([rows["ci_high"], rows["ci_low"][::-1]]),
+            fill="toself",
+            fillcolor=_transparent(colour),
+            line={"width": 0, "shape": "hv"},
+            hoverinfo="skip",
+            showlegend=False,
+            legendgroup=str(group),
+        )
+        figure.add_scatter(
+            x=rows["day"],
+            y=rows["survival"],
+            mode="lines",
+            line={"color": colour, "width": 2, "shape": "hv"},
+            name=name,
+            legendgroup=str(group),
+            hovertemplate=name + "<br>%{x} d: %{y:.0%}<extra></extra>",
+        )
+    figure.update_layout(
+        xaxis={"title": labels["days"], "rangemode": "tozero"},
+        yaxis={"title": labels["share_unresolved"], "range": [0, 1.02], "tickformat": ".0%"},
+    )
+    return _layout(figure, title)
+
+
+def _transparent(colour: str, alpha: float = 0.18) -> str:
+    colour = colour.lstrip("#")
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def tier_bars(
+    consistency: pd.DataFrame,
+    value: str,
+    violation_labels: Mapping[str, str],
+    tier_labels: Mapping[str, str],
+    axis_title: str,
+    title: str | None = None,
+    percent: bool = False,
+) -> go.Figure:
+    """One group of bars per violation type, one bar per size tier, side by side."""
+    figure = go.Figure()
+    for tier in [t for t in TIER_ORDER if t in set(consistency["size_tier"])]:
+        rows = consistency[consistency["size_tier"] == tier]
+        figure.add_bar(
+            x=[violation_labels.get(v, v) for v in rows["violation_type"]],
+            y=rows[value],
+            name=tier_labels.get(tier, tier),
+            marker={"color": TIER_COLOURS[tier]},
+            hovertemplate="%{x}<br>" + tier_labels.get(tier, tier) + ": %{y:.3g}<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="group",
+        yaxis={"title": axis_title, "tickformat": ".0%" if percent else None, "rangemode": "tozero"},
+        xaxis={"tickangle": -30},
+    )
+    return _layout(figure, title)
+
+
+def odds_ratios(tests: pd.DataFrame, row_labels: list[str], title: str | None = None) -> go.Figure:
+    """Odds ratios with their confidence intervals on a log axis, a reference line at 1."""
+    figure = go.Figure()
+    colours = [TIER_COLOURS.get(tier, "#777777") for tier in tests["size_tier"]]
+    figure.add_scatter(
+        x=tests["odds_ratio"],
+        y=row_labels,
+        mode="markers",
+        marker={"color": colours, "size": 10, "symbol": "diamond"},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": tests["ci_high"] - tests["odds_ratio"],
+            "arrayminus": tests["odds_ratio"] - tests["ci_low"],
+            "color": "#555555",
+        },
+        hovertemplate="%{y}: OR %{x:.2f}<extra></extra>",
+        showlegend=False,
+    )
+    figure.add_vline(x=1, line={"color": "#333333", "dash": "dash", "width": 1})
+    figure.update_layout(
+        xaxis={"type": "log", "title": "odds ratio (log scale)"}, yaxis={"autorange": "reversed"}
+    )
+    return _layout(figure, title, height=max(260, 34 * len(row_labels) + 80))

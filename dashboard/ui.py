@@ -1,0 +1,178 @@
+"""Page helpers: filters that live in the URL, empty states, charts with their data as CSV."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import streamlit as st
+
+from dashboard import db
+from dashboard.i18n import t
+from etl.exports import UTF8_BOM, neutralise_formulas
+
+_OWNED = "_url_keys"  # query parameters the current run set; the frame drops the others
+GLOBAL_PARAMS = ("lang",)
+
+
+def begin_run() -> None:
+    st.session_state[_OWNED] = set(GLOBAL_PARAMS)
+
+
+def own(key: str) -> None:
+    st.session_state.setdefault(_OWNED, set(GLOBAL_PARAMS)).add(key)
+
+
+def drop_unowned_params() -> None:
+    """Forget filters of pages we left, so a copied link carries only this page's view."""
+    owned = st.session_state.get(_OWNED, set(GLOBAL_PARAMS))
+    for key in list(st.query_params.keys()):
+        if key not in owned:
+            del st.query_params[key]
+
+
+def publish(key: str, value: str | Sequence[str] | None) -> None:
+    """Mirror a filter into the URL (or remove it when it is empty)."""
+    own(key)
+    if value is None or value == "" or (not isinstance(value, str) and len(value) == 0):
+        if key in st.query_params:
+            del st.query_params[key]
+        return
+    if isinstance(value, str):
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    elif st.query_params.get_all(key) != list(value):
+        st.query_params[key] = list(value)
+
+
+def url_multiselect(
+    label: str, options: Sequence[str], key: str, format_func: Callable[[str], str] = str
+) -> list[str]:
+    if key not in st.session_state:
+        st.session_state[key] = [v for v in st.query_params.get_all(key) if v in options]
+    else:
+        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    value = st.multiselect(label, list(options), key=key, format_func=format_func, placeholder=t("all"))
+    publish(key, value)
+    return value
+
+
+def url_selectbox(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    format_func: Callable[[str], str] = str,
+    horizontal: bool = False,
+) -> str:
+    if key not in st.session_state or st.session_state[key] not in options:
+        wanted = st.query_params.get(key)
+        st.session_state[key] = wanted if wanted in options else options[0]
+    if horizontal:
+        value = st.radio(label, list(options), key=key, format_func=format_func, horizontal=True)
+    else:
+        value = st.selectbox(label, list(options), key=key, format_func=format_func)
+    publish(key, value if value != options[0] else None)
+    return value
+
+
+def url_text(label: str, key: str, placeholder: str = "") -> str:
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(key, "")
+    value = st.text_input(label, key=key, placeholder=placeholder).strip()
+    publish(key, value)
+    return value
+
+
+def url_period(label: str, key: str, lowest: date, highest: date) -> tuple[date | None, date | None]:
+    """A date range kept in the URL as key_from / key_to (ISO dates)."""
+    if key not in st.session_state:
+        start = _parse_date(st.query_params.get(f"{key}_from")) or lowest
+        end = _parse_date(st.query_params.get(f"{key}_to")) or highest
+        st.session_state[key] = (max(lowest, min(start, highest)), max(lowest, min(end, highest)))
+    chosen = st.date_input(label, key=key, min_value=lowest, max_value=highest, format="YYYY-MM-DD")
+    start, end = (*tuple(chosen), None, None)[:2] if isinstance(chosen, tuple | list) else (chosen, None)
+    publish(f"{key}_from", start.isoformat() if start and start != lowest else None)
+    publish(f"{key}_to", end.isoformat() if end and end != highest else None)
+    return (start if start != lowest else None, end if end and end != highest else None)
+
+
+def _parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def metrics_ready(*tables: str) -> bool:
+    """Say so plainly when the metric tables a view reads are not built yet."""
+    absent = db.missing(*tables)
+    if absent:
+        st.info(t("metrics_missing", tables=", ".join(absent)), icon="ℹ️")
+        return False
+    return True
+
+
+def plotly_config(name: str) -> dict:
+    return {
+        "displaylogo": False,
+        "responsive": True,
+        "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+def chart(
+    figure: go.Figure,
+    data: pd.DataFrame,
+    name: str,
+    key: str,
+    on_select: str = "ignore",
+):
+    """A Plotly chart (PNG from its toolbar) followed by a CSV of the data it plots."""
+    kwargs = {"on_select": on_select, "selection_mode": ("points",)} if on_select != "ignore" else {}
+    event = st.plotly_chart(figure, key=key, config=plotly_config(name), width="stretch", **kwargs)
+    st.download_button(
+        t("download_chart_csv"),
+        data=frame_to_csv(data),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    return event
+
+
+def frame_to_csv(frame: pd.DataFrame) -> bytes:
+    """A small aggregated table as CSV, with the same formula neutralising as the extracts."""
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    table = pa.table(
+        {name: neutralise_formulas(table[name]) for name in table.column_names},
+    )
+    sink = io.BytesIO()
+    sink.write(UTF8_BOM)
+    pacsv.write_csv(_stringify_nested(table), sink)
+    return sink.getvalue()
+
+
+def _stringify_nested(table: pa.Table) -> pa.Table:
+    columns = {}
+    for name in table.column_names:
+        column = table[name]
+        if pa.types.is_nested(column.type):
+            column = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+        columns[name] = column
+    return pa.table(columns)
+
+
+def format_number(value: object, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer() and digits == 0):
+        return f"{int(value):,}"
+    return f"{float(value):,.{digits}f}"
