@@ -1,0 +1,106 @@
+"""Check a store: fuzzy search in Chinese and English, by company, and the store page at its own URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.warehouse import Warehouse
+from tests.dashboard_fixtures import APP, dashboard_data, dashboard_env, page  # noqa: F401
+
+
+@pytest.fixture
+def stores(dashboard_data: Path):  # noqa: F811
+    con = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    try:
+        yield con.execute(
+            "SELECT m.merchant_id, m.name, e.name AS entity_name, e.registration_number"
+            " FROM merchants m JOIN entities e USING (entity_id) WHERE m.source_id = 'demo'"
+            " ORDER BY m.merchant_id"
+        ).df()
+    finally:
+        con.close()
+
+
+def search(text: str) -> AppTest:
+    at = AppTest.from_file(APP)
+    at.query_params["q"] = text
+    at.switch_page(page("store")).run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def found_ids(at: AppTest) -> list[str]:
+    links = [parse_qs(link.proto.query_string) for link in at.get("page_link")]
+    return [q["store"][0] for q in links if "store" in q]
+
+
+def misspell(word: str) -> str:
+    """Swap two neighbouring characters in the middle: the commonest typing slip."""
+    i = next(i for i in range(len(word) // 2, len(word) - 1) if word[i] != word[i + 1])
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_misspelt_latin_name_is_found(stores):
+    latin = stores[stores["name"].str.match(r"^[A-Za-z]{5,} ")].iloc[0]
+    brand = latin["name"].split()[0]
+    assert misspell(brand) != brand
+    assert latin["merchant_id"] in found_ids(search(misspell(brand).lower()))
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_misspelt_chinese_name_is_found(stores):
+    chinese = stores[stores["name"].str.match(r"^[\u4e00-\u9fff]{6,}$")].iloc[0]
+    name = chinese["name"]
+    typo = name[:2] + "错" + name[3:]  # one character wrong
+    assert chinese["merchant_id"] in found_ids(search(typo))
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_store_found_by_company_registration_number(stores):
+    row = stores.iloc[3]
+    assert row["merchant_id"] in found_ids(search(row["registration_number"].lower()))
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_nonsense_says_not_found():
+    at = search("qqqxxqqq")
+    assert any("No store found" in w.value for w in at.warning)
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_store_page_has_its_own_url(stores):
+    row = stores.iloc[5]
+    at = AppTest.from_file(APP)
+    at.query_params["store"] = row["merchant_id"]
+    at.switch_page(page("store")).run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.header[0].value == row["name"]
+    assert at.query_params["store"] == row["merchant_id"]
+    texts = " ".join(m.value for m in at.markdown)
+    assert row["entity_name"] in texts
+    subheaders = [s.value for s in at.subheader]
+    assert "Scorecard" in subheaders and "Penalties in the last 24 months" in subheaders
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_store_with_few_records_says_so():
+    at = AppTest.from_file(APP)
+    at.query_params["store"] = "fixture:plain-store"
+    at.switch_page(page("store")).run(timeout=60)
+    assert not at.exception
+    shown = " ".join(x.value for x in [*at.info, *at.markdown])
+    assert "Too few records to judge" in shown or "not built in this warehouse yet" in shown
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_unknown_store_id_is_explained():
+    at = AppTest.from_file(APP)
+    at.query_params["store"] = "demo:nope"
+    at.switch_page(page("store")).run(timeout=60)
+    assert not at.exception
+    assert any("No store with id demo:nope" in w.value for w in at.warning)
