@@ -28,12 +28,32 @@ if st.session_state.get("lang") not in LANGUAGES:  # a click on the selected opt
 st.query_params["lang"] = st.session_state["lang"]
 
 pages = [
-    st.Page(PAGES_DIR / "overview.py", title=t("nav_overview"), icon="📊", url_path="overview", default=True),
-    st.Page(PAGES_DIR / "store.py", title=t("nav_store"), icon="🔎", url_path="store"),
-    st.Page(PAGES_DIR / "consistency.py", title=t("nav_consistency"), icon="⚖️", url_path="consistency"),
-    st.Page(PAGES_DIR / "resolution.py", title=t("nav_resolution"), icon="⏱️", url_path="resolution"),
-    st.Page(PAGES_DIR / "downloads.py", title=t("nav_downloads"), icon="⬇️", url_path="downloads"),
-    st.Page(PAGES_DIR / "methodology.py", title=t("nav_methodology"), icon="📖", url_path="methodology"),
+    st.Page(
+        PAGES_DIR / "overview.py",
+        title=t("nav_overview"),
+        icon=":material/insights:",
+        url_path="overview",
+        default=True,
+    ),
+    st.Page(PAGES_DIR / "store.py", title=t("nav_store"), icon=":material/storefront:", url_path="store"),
+    st.Page(
+        PAGES_DIR / "consistency.py",
+        title=t("nav_consistency"),
+        icon=":material/balance:",
+        url_path="consistency",
+    ),
+    st.Page(
+        PAGES_DIR / "resolution.py", title=t("nav_resolution"), icon=":material/timer:", url_path="resolution"
+    ),
+    st.Page(
+        PAGES_DIR / "downloads.py", title=t("nav_downloads"), icon=":material/download:", url_path="downloads"
+    ),
+    st.Page(
+        PAGES_DIR / "methodology.py",
+        title=t("nav_methodology"),
+        icon=":material/menu_book:",
+        url_path="methodology",
+    ),
 ]
 page = st.navigation(pages)
 st.sidebar.caption(t("tagline"))
@@ -56,7 +76,7 @@ if sources is not None and not sources.empty:
     as_of = sources["as_of"].max()
     listed = "; ".join(
         f"{row.name} ({row.publisher}"
-        + (f", {t('licence')}: {row.licence}" if row.licence else "")
+        + (f", {t('licence')}: {row.licence}" if isinstance(row.licence, str) and row.licence else "")
         + (f", {t('synthetic_tag')}" if row.is_synthetic else "")
         + ")"
         for row in sources.itertuples()

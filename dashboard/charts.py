@@ -7,10 +7,12 @@ margins are tight so the charts stay readable on a phone-width screen.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
 TIER_ORDER = ["small", "mid", "large", "top", "unknown"]
@@ -48,34 +50,37 @@ def colour_for(index: int) -> str:
 
 
 def monthly_trend(monthly: pd.DataFrame, labels: Mapping[str, str], title: str | None = None) -> go.Figure:
-    """Complaints (solid) and penalties (dotted, right axis) per month, one colour per platform."""
-    figure = go.Figure()
+    """Complaints (top panel) and penalties (bottom panel) per month, one colour per platform."""
+    figure = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=(labels["complaints"], labels["penalties"]),
+    )
     for index, (platform, rows) in enumerate(monthly.groupby("platform", sort=True)):
         rows = rows.sort_values("month")
         colour = colour_for(index)
-        figure.add_scatter(
-            x=rows["month"],
-            y=rows["complaints"],
-            name=f"{platform} · {labels['complaints']}",
-            mode="lines",
-            line={"color": colour, "width": 2},
-            legendgroup=platform,
-        )
-        figure.add_scatter(
-            x=rows["month"],
-            y=rows["penalties"],
-            name=f"{platform} · {labels['penalties']}",
-            mode="lines",
-            line={"color": colour, "width": 2, "dash": "dot"},
-            yaxis="y2",
-            legendgroup=platform,
-        )
-    figure.update_layout(
-        xaxis={"title": labels["month"]},
-        yaxis={"title": labels["complaints"], "rangemode": "tozero"},
-        yaxis2={"title": labels["penalties"], "overlaying": "y", "side": "right", "rangemode": "tozero"},
-    )
-    return _layout(figure, title)
+        for row, column in ((1, "complaints"), (2, "penalties")):
+            figure.add_scatter(
+                x=rows["month"],
+                y=rows[column],
+                name=platform,
+                mode="lines",
+                line={
+                    "color": colour,
+                    "width": 2,
+                    "dash": ["solid", "dash", "dot", "dashdot", "longdash"][index % 5],
+                },
+                legendgroup=platform,
+                showlegend=row == 1,
+                hovertemplate=f"{platform}<br>%{{x|%Y-%m}}: %{{y:,}}<extra></extra>",
+                row=row,
+                col=1,
+            )
+    figure.update_yaxes(rangemode="tozero")
+    figure.update_xaxes(title_text=labels["month"], row=2, col=1)
+    return _layout(figure, title, height=520)
 
 
 def funnel_plot(
@@ -112,15 +117,29 @@ def funnel_plot(
             text=rows["name"],
             hovertemplate="%{text}<br>%{x:,.0f} orders<br>%{y:.2f} ‰<extra></extra>",
         )
+    # Keep the stores in view: the limits fan out towards tiny volumes where there are no stores.
+    smallest = stores["orders_12m"].min()
+    visible = limits[limits["orders"] >= smallest * 0.8]
+    top = max(stores["dispute_rate"].max(), visible["upper_998"].max() if not visible.empty else 0)
     figure.update_layout(
-        xaxis={"title": labels["orders_12m"], "type": "log"},
-        yaxis={"title": labels["dispute_rate"], "rangemode": "tozero"},
+        xaxis={"title": labels["orders_12m"], "type": "log", "range": _log_range(visible["orders"], stores)},
+        yaxis={"title": labels["dispute_rate"], "range": [0, top * 1.08]},
     )
     return _layout(figure, title, height=480)
 
 
+def _log_range(orders: pd.Series, stores: pd.Series) -> list[float]:
+    low = min(stores["orders_12m"].min(), orders.min() if not orders.empty else stores["orders_12m"].min())
+    high = max(stores["orders_12m"].max(), orders.max() if not orders.empty else 1)
+    return [math.log10(max(low, 1)) - 0.05, math.log10(max(high, 1)) + 0.05]
+
+
 def survival_curves(
-    curves: pd.DataFrame, group_labels: Mapping[str, str], labels: Mapping[str, str], title: str | None = None
+    curves: pd.DataFrame,
+    group_labels: Mapping[str, str],
+    labels: Mapping[str, str],
+    title: str | None = None,
+    height: int = 420,
 ) -> go.Figure:
     """Kaplan-Meier step curves with their confidence bands, one colour per group."""
     figure = go.Figure()
@@ -129,7 +148,7 @@ def survival_curves(
         groups = [tier for tier in TIER_ORDER if tier in groups]
     for index, group in enumerate(groups):
         rows = curves[curves["group_value"] == group].sort_values("day")
-        colour = TIER_COLOURS.get(group, colour_for(index))
+        colour = TIER_COLOURS.get(group, "#000000" if group == "store" else colour_for(index))
         name = group_labels.get(group, str(group))
         figure.add_scatter(
             x=pd.concat([rows["day"], rows["day"][::-1]]),
@@ -154,7 +173,7 @@ def survival_curves(
         xaxis={"title": labels["days"], "rangemode": "tozero"},
         yaxis={"title": labels["share_unresolved"], "range": [0, 1.02], "tickformat": ".0%"},
     )
-    return _layout(figure, title)
+    return _layout(figure, title, height=height)
 
 
 def _transparent(colour: str, alpha: float = 0.18) -> str:

@@ -71,7 +71,11 @@ def funnel(platforms: list[str]) -> None:
     st.subheader(t("funnel"))
     if not ui.metrics_ready("merchant_scorecard", "funnel_limits"):
         return
-    options = platforms or db.platforms()
+    by_size = db.query(
+        "SELECT platform FROM merchant_scorecard WHERE rate_available AND NOT too_few_records"
+        " GROUP BY platform ORDER BY count(*) DESC, platform"
+    )["platform"]
+    options = [p for p in by_size if not platforms or p in platforms] or platforms or db.platforms()
     platform = ui.url_selectbox(t("funnel_platform"), options, "funnel")
     stores = db.query(
         "SELECT merchant_id, name, size_tier, orders_12m, disputes_12m, dispute_rate, dispute_rate_low,"
@@ -130,7 +134,9 @@ def main() -> None:
     findings()
     trend(platforms, start, end)
     funnel(platforms)
-    st.page_link(STORE_PAGE, label=t("nav_store"), icon="🔎", query_params={"lang": i18n.lang()})
+    st.page_link(
+        STORE_PAGE, label=t("nav_store"), icon=":material/search:", query_params={"lang": i18n.lang()}
+    )
 
 
 main()

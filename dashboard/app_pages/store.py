@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import db, i18n, ui
+from dashboard import charts, db, i18n, ui
 from dashboard.i18n import t
 from etl.text import normalise_name
 
@@ -47,8 +47,11 @@ PENALTIES_SQL = """
 SELECT p.decided_at::DATE AS decided_on, p.authority_name, p.violation_type, p.sanction_type,
        p.points, p.fine_amount, p.fine_currency, p.document_url
 FROM penalties p
+JOIN merchants m ON m.merchant_id = p.merchant_id
+-- the window ends at the store's source as_of, as in merchant_scorecard
+JOIN sources s ON s.source_id = m.source_id
 WHERE p.merchant_id = ?
-  AND p.decided_at > (SELECT max(as_of) FROM sources) - INTERVAL 24 MONTH
+  AND p.decided_at > s.as_of - INTERVAL 24 MONTH
 ORDER BY p.decided_at DESC, p.penalty_id
 """
 
@@ -82,7 +85,7 @@ def show_results(text: str) -> None:
             THIS_PAGE,
             label=f"{row.name} — {row.platform} · {row.entity_name or ''}{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
-            icon="🏬",
+            icon=":material/storefront:",
         )
 
 
@@ -139,7 +142,29 @@ def scorecard(merchant_id: str, lang: str) -> None:
         st.markdown(t("median_sentence", median=f"{s['km_median_days']:.1f}", p90=p90))
     elif s["complaints_12m"] and s["complaints_12m"] >= 25:
         st.markdown(t("median_unknown"))
+    resolution_curve(merchant_id, s["size_tier"])
     red_flags(s)
+
+
+def resolution_curve(merchant_id: str, tier: str) -> None:
+    """This store's Kaplan-Meier curve beside the curve of all stores of its size tier."""
+    if db.missing("resolution_curves"):
+        return
+    curves = db.query(
+        "SELECT CASE WHEN grouping = 'merchant' THEN 'store' ELSE group_value END AS group_value,"
+        " day, at_risk, resolved, censored, survival, ci_low, ci_high FROM resolution_curves"
+        " WHERE (grouping = 'merchant' AND group_value = ?) OR (grouping = 'size_tier' AND group_value = ?)"
+        " ORDER BY grouping, day",
+        [merchant_id, tier],
+    )
+    if not (curves["group_value"] == "store").any():
+        return
+    st.markdown(f"**{t('store_curve_title')}**")
+    labels = {"store": t("this_store"), tier: f"{t('tier_all')} · {i18n.tier_label(tier)}"}
+    figure = charts.survival_curves(
+        curves, labels, {"days": t("days"), "share_unresolved": t("share_unresolved")}, height=320
+    )
+    ui.chart(figure, curves, f"storewatch_store_resolution_{merchant_id}", "store_curve")
 
 
 def red_flags(s: pd.Series) -> None:
@@ -179,8 +204,13 @@ def penalties(merchant_id: str, lang: str) -> None:
         hide_index=True,
         key="store_penalties",
         column_config={
-            "decided_on": st.column_config.DateColumn(t("period"), format="YYYY-MM-DD"),
+            "decided_on": st.column_config.DateColumn(t("decided"), format="YYYY-MM-DD"),
+            "authority_name": t("authority"),
             "violation_type": t("violation"),
+            "sanction_type": t("sanction"),
+            "points": t("points"),
+            "fine_amount": t("fine"),
+            "fine_currency": t("currency"),
             "document_url": st.column_config.LinkColumn(t("document"), display_text="🔗"),
         },
     )
@@ -201,7 +231,7 @@ def entity_stores(store: pd.Series) -> None:
             THIS_PAGE,
             label=f"{row.name} — {row.platform}{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
-            icon="🏬",
+            icon=":material/storefront:",
         )
     if pd.notna(store["opened_on"]):
         predecessors = siblings[siblings["closed_on"].notna() & (siblings["closed_on"] <= store["opened_on"])]
@@ -247,8 +277,9 @@ def main() -> None:
     if merchant_id:
         ui.publish("store", merchant_id)
         store_page(merchant_id, lang)
-        st.divider()
     if text:
+        if merchant_id:
+            st.divider()
         show_results(text)
 
 

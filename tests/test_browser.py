@@ -1,0 +1,152 @@
+"""End to end in Debian's headless Chromium: every page shows its figure; screenshots to tests/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard_fixtures import build_dashboard_warehouse
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PLOT = ".js-plotly-plot .main-svg"
+# page url path -> (query string, what must be visible)
+PAGES = {
+    "overview": ("", PLOT),
+    "store": ("store=demo%3Am3", PLOT),
+    "consistency": ("", PLOT),
+    "resolution": ("by=category", PLOT),
+    "downloads": ("table=complaints&platform=Tmall", "[data-testid='stDataFrame']"),
+    "methodology": ("", "[data-testid='stMain'] h1"),
+}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian chromium not installed (scripts/ensure-chromium.sh)"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = build_dashboard_warehouse(tmp_path_factory.mktemp("browser"))
+    port = free_port()
+    env = {**os.environ, "STOREWATCH_DATA_DIR": str(data)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"streamlit did not start, see {log.name}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def wait_for_app(page) -> None:
+    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
+    # the script has finished when the status widget stops showing "running"
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_shows_its_figure(app_url, browser, name):
+    query, selector = PAGES[name]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 2600})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        path = "" if name == "overview" else name
+        page.goto(f"{app_url}/{path}?lang=en&{query}", wait_until="domcontentloaded")
+        wait_for_app(page)
+        figure = page.locator(selector).first
+        figure.wait_for(state="visible", timeout=30_000)
+        assert figure.bounding_box()["height"] > (20 if name == "methodology" else 100)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "SYNTHETIC" in page.inner_text("[data-testid='stMain']")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        page.close()
+    assert not errors, errors
+
+
+def test_overview_is_readable_at_phone_width(app_url, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 2400})
+    try:
+        page.goto(f"{app_url}/?lang=zh", wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.locator(PLOT).first.wait_for(state="visible", timeout=30_000)
+        box = page.locator(".js-plotly-plot").first.bounding_box()
+        assert box["width"] <= 390
+        page.screenshot(path=str(ARTIFACTS / "overview-phone-zh.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_csv_download_through_the_browser(app_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        page.goto(f"{app_url}/downloads?lang=en&table=complaints&store=fixture%3Aformula-store")
+        wait_for_app(page)
+        page.get_by_text("3 rows match these filters.").wait_for(timeout=30_000)
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_role("button", name="Download CSV").click()
+        path = info.value.path()
+        text = Path(path).read_bytes().decode("utf-8-sig")
+        lines = text.strip().splitlines()
+        assert len(lines) == 4  # header and the three filtered rows
+        assert all(",\"'=HYPERLINK(" in line for line in lines[1:])
+    finally:
+        page.close()
