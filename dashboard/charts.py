@@ -154,7 +154,7 @@ def survival_curves(
             x=pd.concat([rows["day"], rows["day"][::-1]]),
             y=pd.concat([rows["ci_high"], rows["ci_low"][::-1]]),
             fill="toself",
-            fillcolor=_transparent(colour),
+            fillcolor=_transparent(colour, 0.18 if len(groups) <= 4 else 0.07),
             line={"width": 0, "shape": "hv"},
             hoverinfo="skip",
             showlegend=False,
@@ -164,13 +164,17 @@ def survival_curves(
             x=rows["day"],
             y=rows["survival"],
             mode="lines",
-            line={"color": colour, "width": 2, "shape": "hv"},
+            # past eight groups the palette repeats, so the line style tells them apart
+            line={"color": colour, "width": 2, "shape": "hv", "dash": "dash" if index >= 8 else "solid"},
             name=name,
             legendgroup=str(group),
             hovertemplate=name + "<br>%{x} d: %{y:.0%}<extra></extra>",
         )
+    # frame the x axis where the curves still move: until every group is below 2 % unresolved
+    moving = curves.loc[curves["survival"] > 0.02, "day"]
+    right = float(moving.max()) * 1.1 if not moving.empty else float(curves["day"].max())
     figure.update_layout(
-        xaxis={"title": labels["days"], "rangemode": "tozero"},
+        xaxis={"title": labels["days"], "range": [0, max(right, 7)]},
         yaxis={"title": labels["share_unresolved"], "range": [0, 1.02], "tickformat": ".0%"},
     )
     return _layout(figure, title, height=height)
@@ -196,7 +200,7 @@ def tier_bars(
     for tier in [t for t in TIER_ORDER if t in set(consistency["size_tier"])]:
         rows = consistency[consistency["size_tier"] == tier]
         figure.add_bar(
-            x=[violation_labels.get(v, v) for v in rows["violation_type"]],
+            x=[wrap(violation_labels.get(v, v)) for v in rows["violation_type"]],
             y=rows[value],
             name=tier_labels.get(tier, tier),
             marker={"color": TIER_COLOURS[tier]},
@@ -205,9 +209,25 @@ def tier_bars(
     figure.update_layout(
         barmode="group",
         yaxis={"title": axis_title, "tickformat": ".0%" if percent else None, "rangemode": "tozero"},
-        xaxis={"tickangle": -30},
+        xaxis={"tickangle": 0, "automargin": True},
     )
-    return _layout(figure, title)
+    figure = _layout(figure, title, height=440)
+    figure.update_layout(legend={"y": -0.32})
+    return figure
+
+
+def wrap(label: str, width: int = 12) -> str:
+    """Break a category label over lines (Plotly has no automatic wrapping) for narrow screens."""
+    if len(label) <= width or " " not in label:
+        return label
+    lines, line = [], ""
+    for word in label.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
 
 
 def odds_ratios(tests: pd.DataFrame, row_labels: list[str], title: str | None = None) -> go.Figure:

@@ -417,7 +417,14 @@ def provenance(con: duckdb.DuckDBPyConnection) -> dict:
     return {
         "as_of": as_of.date().isoformat() if as_of else "unknown",
         "sources": [
-            {"id": r[0], "name": r[1], "publisher": r[2], "licence": r[3], "synthetic": bool(r[4])}
+            {
+                "id": r[0],
+                "name": r[1],
+                "publisher": r[2],
+                "licence": r[3],
+                "synthetic": bool(r[4]),
+                "as_of": r[5].date().isoformat() if r[5] else "unknown",
+            }
             for r in rows
         ],
         "synthetic": any(r[4] for r in rows),
@@ -428,7 +435,8 @@ def citation(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection,
     """A citation line naming the extract, its filters, sources and as-of date."""
     prov = provenance(con)
     sources = "; ".join(
-        f"{s['name']} ({s['publisher']}{', synthetic' if s['synthetic'] else ''})" for s in prov["sources"]
+        f"{s['name']} ({s['publisher']}{', synthetic' if s['synthetic'] else ''}, as of {s['as_of']})"
+        for s in prov["sources"]
     )
     return (
         f"Storewatch, “{dataset.title_en}” extract ({filters.describe()}), data as of {prov['as_of']}. "
