@@ -93,7 +93,10 @@ def url_period(label: str, key: str, lowest: date, highest: date) -> tuple[date 
     if key not in st.session_state:
         start = _parse_date(st.query_params.get(f"{key}_from")) or lowest
         end = _parse_date(st.query_params.get(f"{key}_to")) or highest
-        st.session_state[key] = (max(lowest, min(start, highest)), max(lowest, min(end, highest)))
+    else:  # carried over from a page or table with other bounds: keep it inside these
+        start, end = (*tuple(st.session_state[key] or ()), lowest, highest)[:2]
+        end = end or highest
+    st.session_state[key] = (max(lowest, min(start, highest)), max(lowest, min(end, highest)))
     chosen = st.date_input(label, key=key, min_value=lowest, max_value=highest, format="YYYY-MM-DD")
     start, end = (*tuple(chosen), None, None)[:2] if isinstance(chosen, tuple | list) else (chosen, None)
     publish(f"{key}_from", start.isoformat() if start and start != lowest else None)

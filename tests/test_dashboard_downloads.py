@@ -137,3 +137,13 @@ def test_page_row_count_matches_the_export(con):
     n = exports.count_rows(DATASETS["penalties"], Filters(violations=("counterfeit",)), con)
     assert rows_text(at).startswith(f"{n:,} rows")
     assert any("violations=counterfeit" in c.value for c in at.code)
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_switching_tables_keeps_the_period_inside_the_new_bounds():
+    at = AppTest.from_file(APP)
+    at.query_params.update({"table": "complaints"})
+    at.switch_page(page("downloads")).run(timeout=60)
+    for table in ("penalties", "complaints", "scorecards", "penalties"):
+        at.radio(key="table").set_value(table).run(timeout=60)
+        assert not at.exception, (table, [e.value for e in at.exception])
