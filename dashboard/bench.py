@@ -8,7 +8,6 @@ Times are wall-clock seconds of AppTest runs, which execute the page script as t
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from collections.abc import Callable
