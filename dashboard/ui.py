@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -171,6 +172,14 @@ def _stringify_nested(table: pa.Table) -> pa.Table:
             column = pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
         columns[name] = column
     return pa.table(columns)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=:])")
+
+
+def plain(text: str) -> str:
+    """Show a name exactly as recorded: a source's text must not become Markdown links or markup."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def format_number(value: object, digits: int = 1) -> str:

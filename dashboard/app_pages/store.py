@@ -83,7 +83,7 @@ def show_results(text: str) -> None:
         closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
         st.page_link(
             THIS_PAGE,
-            label=f"{row.name} — {row.platform} · {row.entity_name or ''}{closed}",
+            label=f"{ui.plain(row.name)} — {row.platform} · {ui.plain(row.entity_name or '')}{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
             icon=":material/storefront:",
         )
@@ -229,7 +229,7 @@ def entity_stores(store: pd.Series) -> None:
         closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
         st.page_link(
             THIS_PAGE,
-            label=f"{row.name} — {row.platform}{closed}",
+            label=f"{ui.plain(row.name)} — {row.platform}{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
             icon=":material/storefront:",
         )
@@ -239,7 +239,7 @@ def entity_stores(store: pd.Series) -> None:
             st.markdown(f"**{t('succeeds')}**")
             st.markdown(
                 "\n".join(
-                    f"- {r.name} ({r.platform}, {t('closed')} {r.closed_on:%Y-%m-%d})"
+                    f"- {ui.plain(r.name)} ({r.platform}, {t('closed')} {r.closed_on:%Y-%m-%d})"
                     for r in predecessors.itertuples()
                 )
             )
@@ -251,7 +251,7 @@ def store_page(merchant_id: str, lang: str) -> None:
         st.warning(t("unknown_store", id=merchant_id))
         return
     store = found.iloc[0]
-    st.header(store["name"])
+    st.header(ui.plain(store["name"]))
     facts = [f"{t('platform')}: {store['platform']}", f"{t('store_category')}: {store['category'] or '–'}"]
     if pd.notna(store["opened_on"]):
         facts.append(f"{t('opened')}: {store['opened_on']:%Y-%m-%d}")
@@ -260,7 +260,7 @@ def store_page(merchant_id: str, lang: str) -> None:
     st.markdown(" · ".join(facts))
     if pd.notna(store["entity_name"]):
         st.markdown(
-            f"{t('entity')}: **{store['entity_name']}** · {t('registration')}: "
+            f"{t('entity')}: **{ui.plain(store['entity_name'])}** · {t('registration')}: "
             f"`{store['registration_number'] or '–'}`"
         )
     st.caption(f"{t('store_link')}: `{store_url(merchant_id)}`")
