@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -11,6 +12,7 @@ from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, t
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 
+frame_started = time.perf_counter()
 st.set_page_config(page_title="Storewatch", page_icon="🔎", layout="wide")
 # Row-level tables must not offer Streamlit's own CSV export, which bypasses etl/exports.py.
 st.set_option("client.disableDataExport", True)
@@ -67,10 +69,14 @@ sources = db.sources() if db.current_path() is not None else None
 if sources is not None and sources["is_synthetic"].any():
     st.error(t("synthetic_banner"), icon="⚠️")
 
+started = time.perf_counter()
 try:
     page.run()
 finally:
     ui.drop_unowned_params()
+    # server time of the page script, read by `python -m dashboard.bench`
+    st.session_state["_page_seconds"] = time.perf_counter() - started
+    st.session_state["_script_seconds"] = time.perf_counter() - frame_started
 
 if sources is not None and not sources.empty:
     as_of = sources["as_of"].max()

@@ -108,13 +108,13 @@ def funnel_plot(
         )
     for position, rows in stores.groupby("funnel_position", sort=True):
         figure.add_scatter(
-            x=rows["orders_12m"],
-            y=rows["dispute_rate"],
+            x=rows["orders_12m"].to_numpy(dtype=float),
+            y=rows["dispute_rate"].to_numpy(dtype=float),
             mode="markers",
             name=labels.get(f"funnel_{position}", position),
             marker={"color": FUNNEL_COLOURS.get(position, "#777777"), "size": 7, "opacity": 0.8},
-            customdata=rows[["merchant_id"]].to_numpy(),
-            text=rows["name"],
+            customdata=rows["merchant_id"].to_numpy(),
+            text=rows["name"].to_numpy(),
             hovertemplate="%{text}<br>%{x:,.0f} orders<br>%{y:.2f} ‰<extra></extra>",
         )
     # Keep the stores in view: the limits fan out towards tiny volumes where there are no stores.

@@ -142,7 +142,7 @@ def chart(
     event = st.plotly_chart(figure, key=key, config=plotly_config(name), width="stretch", **kwargs)
     st.download_button(
         t("download_chart_csv"),
-        data=frame_to_csv(data),
+        data=lambda: frame_to_csv(data),  # written only when asked for
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",

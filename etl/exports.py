@@ -106,8 +106,8 @@ DATASETS: dict[str, Dataset] = {
         title_en="Complaints",
         title_zh="投诉",
         from_sql=(
-            "complaints c JOIN merchants m ON m.merchant_id = c.merchant_id "
-            "JOIN sources s ON s.source_id = c.source_id"
+            "complaints c LEFT JOIN merchants m ON m.merchant_id = c.merchant_id "
+            "LEFT JOIN sources s ON s.source_id = c.source_id"
         ),
         tier_join="LEFT JOIN merchant_tiers t ON t.merchant_id = c.merchant_id",
         columns=(
@@ -143,8 +143,8 @@ DATASETS: dict[str, Dataset] = {
         title_en="Penalties",
         title_zh="处罚",
         from_sql=(
-            "penalties p JOIN merchants m ON m.merchant_id = p.merchant_id "
-            "JOIN sources s ON s.source_id = p.source_id"
+            "penalties p LEFT JOIN merchants m ON m.merchant_id = p.merchant_id "
+            "LEFT JOIN sources s ON s.source_id = p.source_id"
         ),
         tier_join="LEFT JOIN merchant_tiers t ON t.merchant_id = p.merchant_id",
         columns=(
@@ -301,18 +301,29 @@ def _where(dataset: Dataset, filters: Filters, tables: set[str]) -> tuple[str, l
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _from_where(dataset: Dataset, filters: Filters, tables: set[str]) -> tuple[str, list]:
+    from_sql = dataset.from_sql
+    if dataset.tier_join and "merchant_tiers" in tables:
+        from_sql += " " + dataset.tier_join
+    where, params = _where(dataset, filters, tables)
+    return f"{from_sql}{where}", params
+
+
 def build_select(
-    dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, *, stringify_nested: bool = False
+    dataset: Dataset,
+    filters: Filters,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    stringify_nested: bool = False,
+    ordered: bool = True,
 ) -> tuple[str, list]:
     """The parameterised SELECT for `dataset` under `filters` (identifiers from declarations only)."""
     tables = existing_tables(con)
     columns = columns_of(dataset, con)
-    from_sql = dataset.from_sql
-    if dataset.tier_join and "merchant_tiers" in tables:
-        from_sql += " " + dataset.tier_join
     select = ", ".join(f"{c.sql} AS {quote_identifier(c.name)}" for c in columns)
-    where, params = _where(dataset, filters, tables)
-    sql = f"SELECT {select} FROM {from_sql}{where} ORDER BY {dataset.order_by}"  # noqa: S608
+    from_where, params = _from_where(dataset, filters, tables)
+    order = f" ORDER BY {dataset.order_by}" if ordered else ""
+    sql = f"SELECT {select} FROM {from_where}{order}"  # noqa: S608
     if stringify_nested:
         nested = _nested_columns(con, sql, params)
         if nested:
@@ -331,14 +342,24 @@ def _nested_columns(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> s
     return {f.name for f in schema if pa.types.is_nested(f.type)}
 
 
+def build_count(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
+    """Counts the rows build_select returns (same FROM and WHERE), without projecting or sorting them."""
+    columns_of(dataset, con)  # raises when the dataset's tables are missing
+    from_where, params = _from_where(dataset, filters, existing_tables(con))
+    return f"SELECT count(*) AS n FROM {from_where}", params  # noqa: S608
+
+
 def count_rows(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection) -> int:
-    sql, params = build_select(dataset, filters, con)
-    return int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0])  # noqa: S608
+    sql, params = build_count(dataset, filters, con)
+    return int(con.execute(sql, params).fetchall()[0][0])
 
 
-def preview(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, limit: int = 100):
-    sql, params = build_select(dataset, filters, con)
-    return con.execute(f"SELECT * FROM ({sql}) LIMIT ?", [*params, limit]).df()  # noqa: S608
+def build_preview(
+    dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, limit: int
+) -> tuple[str, list]:
+    """A few matching rows in storage order: sorting millions of rows only to show 100 is not worth it."""
+    sql, params = build_select(dataset, filters, con, ordered=False)
+    return f"{sql} LIMIT {int(limit)}", params
 
 
 def neutralise_formulas(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

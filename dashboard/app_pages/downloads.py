@@ -113,16 +113,17 @@ def main() -> None:
     filters = filters_for(dataset, lang)
 
     with db.cursor() as cur:
-        sql, params = exports.build_select(dataset, filters, cur)
+        count_sql, count_params = exports.build_count(dataset, filters, cur)
+        preview_sql, preview_params = exports.build_preview(dataset, filters, cur, PREVIEW_ROWS)
         dictionary = pd.DataFrame(exports.data_dictionary(dataset, cur, lang))
         cite = exports.citation(dataset, filters, cur, date.today())
         prov = exports.provenance(cur)
-    rows = int(db.query(f"SELECT count(*) AS n FROM ({sql})", params)["n"].iloc[0])  # noqa: S608
+    rows = int(db.query(count_sql, count_params)["n"].iloc[0])
     st.markdown(t("rows_match", n=f"{rows:,}"))
     if rows == 0:
         st.warning(t("no_data_filter"))
     else:
-        sample = db.query(f"SELECT * FROM ({sql}) LIMIT {PREVIEW_ROWS}", params)  # noqa: S608
+        sample = db.query(preview_sql, preview_params)
         st.caption(t("preview", n=min(rows, PREVIEW_ROWS)))
         st.dataframe(sample, hide_index=True, key="preview")
 

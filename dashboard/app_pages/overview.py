@@ -78,8 +78,8 @@ def funnel(platforms: list[str]) -> None:
     options = [p for p in by_size if not platforms or p in platforms] or platforms or db.platforms()
     platform = ui.url_selectbox(t("funnel_platform"), options, "funnel")
     stores = db.query(
-        "SELECT merchant_id, name, size_tier, orders_12m, disputes_12m, dispute_rate, dispute_rate_low,"
-        " dispute_rate_high, funnel_position FROM merchant_scorecard"
+        "SELECT merchant_id, name, size_tier, orders_12m::DOUBLE AS orders_12m, disputes_12m,"
+        " dispute_rate, dispute_rate_low, dispute_rate_high, funnel_position FROM merchant_scorecard"
         " WHERE platform = ? AND rate_available AND NOT too_few_records ORDER BY merchant_id",
         [platform],
     )
@@ -95,7 +95,8 @@ def funnel(platforms: list[str]) -> None:
     figure = charts.funnel_plot(stores, limits, chart_labels())
     event = ui.chart(figure, stores, f"storewatch_funnel_{platform}", "funnel_chart", on_select="rerun")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
-    chosen = [p["customdata"][0] for p in points if p.get("customdata")]
+    chosen = [p["customdata"] for p in points if p.get("customdata")]
+    chosen = [c[0] if isinstance(c, list) else c for c in chosen]
     if chosen:
         st.switch_page(STORE_PAGE, query_params={"store": chosen[0], "lang": i18n.lang()})
 
