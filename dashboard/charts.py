@@ -254,3 +254,29 @@ def odds_ratios(tests: pd.DataFrame, row_labels: list[str], title: str | None = 
         xaxis={"type": "log", "title": "odds ratio (log scale)"}, yaxis={"autorange": "reversed"}
     )
     return _layout(figure, title, height=max(260, 34 * len(row_labels) + 80))
+
+
+def severity_mix(
+    counts: pd.DataFrame,
+    sanction_order: list[str],
+    sanction_labels: Mapping[str, str],
+    tier_labels: Mapping[str, str],
+    title: str | None = None,
+) -> go.Figure:
+    """Each size tier's sanctions as 100 % stacked bars, lightest (warning) to harshest (closure)."""
+    figure = go.Figure()
+    tiers = [t for t in TIER_ORDER if t in set(counts["size_tier"])]
+    # sequential blue-to-vermilion ramp: order reads without relying on hue alone
+    ramp = ["#D6EAF8", "#9ECAE1", "#56B4E9", "#0072B2", "#E69F00", "#D55E00", "#7F2704"]
+    for index, sanction in enumerate(sanction_order):
+        rows = counts[counts["sanction_type"] == sanction].set_index("size_tier").reindex(tiers)
+        figure.add_bar(
+            y=[tier_labels.get(t, t) for t in tiers],
+            x=rows["penalties"].fillna(0),
+            orientation="h",
+            name=sanction_labels.get(sanction, sanction),
+            marker={"color": ramp[index % len(ramp)]},
+            hovertemplate="%{y}: %{x:,} (" + sanction_labels.get(sanction, sanction) + ")<extra></extra>",
+        )
+    figure.update_layout(barmode="stack", barnorm="percent", xaxis={"ticksuffix": " %"})
+    return _layout(figure, title, height=320)

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from etl.exports import limit_memory
 from etl.settings import load_settings
 from etl.warehouse import Warehouse
 
@@ -26,7 +27,9 @@ def warehouse() -> Warehouse:
 
 @st.cache_resource(max_entries=4)
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(path, read_only=True)
+    connection = duckdb.connect(path, read_only=True)
+    limit_memory(connection)
+    return connection
 
 
 def current_path() -> Path | None:

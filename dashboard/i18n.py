@@ -264,6 +264,26 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+# What a store sells (merchants.category); codes without an entry are shown as they are.
+STORE_CATEGORIES: dict[str, tuple[str, str]] = {
+    "apparel": ("apparel", "服饰"),
+    "electronics": ("electronics", "数码"),
+    "beauty": ("beauty", "美妆"),
+    "food": ("food", "食品"),
+    "home": ("home", "家居"),
+    "baby": ("baby", "母婴"),
+    "sports": ("sports", "运动"),
+    "books": ("books", "图书"),
+}
+
+
+def store_category_label(code: str | None) -> str:
+    if code is None or code != code:  # None or NaN
+        return "–"
+    en, zh = STORE_CATEGORIES.get(code, (code, code))
+    return zh if lang() == "zh" else en
+
+
 def lang() -> str:
     value = st.session_state.get("lang")
     return value if value in LANGUAGES else "en"

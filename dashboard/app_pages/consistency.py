@@ -21,6 +21,23 @@ ORDER BY p.decided_at DESC, p.penalty_id
 """
 
 
+def severity(violation: str, lang: str) -> None:
+    """The distribution over the sanction scale, by tier, for one violation type."""
+    counts = db.query(
+        "SELECT size_tier, unnest(map_keys(severity_counts)) AS sanction_type,"
+        " unnest(map_values(severity_counts)) AS penalties"
+        " FROM penalty_consistency WHERE violation_type = ? ORDER BY size_tier",
+        [violation],
+    )
+    if counts.empty:
+        return
+    scale = db.query("SELECT sanction_type FROM sanction_scale ORDER BY severity")["sanction_type"].tolist()
+    sanctions = db.labels("sanction_scale", lang)
+    tiers = {tier: i18n.tier_label(tier) for tier in charts.TIER_ORDER}
+    figure = charts.severity_mix(counts, scale, sanctions, tiers, title=t("severity_mix"))
+    ui.chart(figure, counts, f"storewatch_severity_{violation}", "severity_chart")
+
+
 def main() -> None:
     lang = i18n.lang()
     st.title(t("consistency_title"))
@@ -80,6 +97,7 @@ def main() -> None:
         t("violation"), list(violations), format_func=lambda v: violations.get(v, v), key="drill_violation"
     )
     tier = right.selectbox(t("size_tier"), charts.TIER_ORDER, format_func=i18n.tier_label, key="drill_tier")
+    severity(violation, lang)
     rows = db.query(f"{DRILLDOWN_SQL} LIMIT {DRILLDOWN_ROWS + 1}", [violation, tier])
     total = db.query(f"SELECT count(*) AS n FROM ({DRILLDOWN_SQL})", [violation, tier])["n"].iloc[0]  # noqa: S608
     if rows.empty:

@@ -47,7 +47,10 @@ def filters_for(dataset: Dataset, lang: str) -> Filters:
                     "SELECT DISTINCT category FROM merchants WHERE category IS NOT NULL ORDER BY 1"
                 )
                 chosen["categories"] = ui.url_multiselect(
-                    t("store_category"), list(stores["category"]), "category"
+                    t("store_category"),
+                    list(stores["category"]),
+                    "category",
+                    format_func=i18n.store_category_label,
                 )
         if "violations" in dataset.filters:
             labels = db.labels("violation_types", lang)

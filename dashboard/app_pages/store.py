@@ -122,7 +122,7 @@ def scorecard(merchant_id: str, lang: str) -> None:
                 t(
                     "peer_sentence",
                     tier=i18n.tier_label(s["size_tier"]),
-                    category=s["category"],
+                    category=i18n.store_category_label(s["category"]),
                     pct=f"{s['peer_percentile']:.0f}",
                 )
             )
@@ -252,7 +252,10 @@ def store_page(merchant_id: str, lang: str) -> None:
         return
     store = found.iloc[0]
     st.header(ui.plain(store["name"]))
-    facts = [f"{t('platform')}: {store['platform']}", f"{t('store_category')}: {store['category'] or '–'}"]
+    facts = [
+        f"{t('platform')}: {store['platform']}",
+        f"{t('store_category')}: {i18n.store_category_label(store['category'])}",
+    ]
     if pd.notna(store["opened_on"]):
         facts.append(f"{t('opened')}: {store['opened_on']:%Y-%m-%d}")
     closed = f"{store['closed_on']:%Y-%m-%d}" if pd.notna(store["closed_on"]) else t("still_open")
