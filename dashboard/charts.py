@@ -80,7 +80,9 @@ def monthly_trend(monthly: pd.DataFrame, labels: Mapping[str, str], title: str |
             )
     figure.update_yaxes(rangemode="tozero")
     figure.update_xaxes(title_text=labels["month"], row=2, col=1)
-    return _layout(figure, title, height=520)
+    figure = _layout(figure, title, height=520)
+    figure.update_layout(margin={"t": 30})  # room for the panel titles
+    return figure
 
 
 def funnel_plot(

@@ -106,7 +106,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "registration": ("Registration number", "统一社会信用代码"),
     "opened": ("Opened", "开店"),
     "closed": ("Closed", "关店"),
-    "still_open": ("open", "营业中"),
+    "still_open": ("still trading", "仍在营业"),
     "scorecard": ("Scorecard", "评分卡"),
     "too_few": (
         "Too few records to judge this store's dispute rate.",

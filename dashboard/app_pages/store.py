@@ -258,8 +258,10 @@ def store_page(merchant_id: str, lang: str) -> None:
     ]
     if pd.notna(store["opened_on"]):
         facts.append(f"{t('opened')}: {store['opened_on']:%Y-%m-%d}")
-    closed = f"{store['closed_on']:%Y-%m-%d}" if pd.notna(store["closed_on"]) else t("still_open")
-    facts.append(f"{t('closed')}: {closed}")
+    if pd.notna(store["closed_on"]):
+        facts.append(f"{t('closed')}: {store['closed_on']:%Y-%m-%d}")
+    else:
+        facts.append(t("still_open"))
     st.markdown(" · ".join(facts))
     if pd.notna(store["entity_name"]):
         st.markdown(
