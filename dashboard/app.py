@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import db, ui
-from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, t
+from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, lang, t
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 
@@ -23,11 +23,14 @@ if "lang" not in st.session_state:
     wanted = st.query_params.get("lang")
     st.session_state["lang"] = wanted if wanted in LANGUAGES else default_language(st.context.locale)
 st.sidebar.segmented_control(
-    t("language"), LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.get, selection_mode="single"
+    t("language"),
+    LANGUAGES,
+    key="lang",
+    format_func=LANGUAGE_NAMES.get,
+    selection_mode="single",
+    required=True,  # clicking the chosen language again must not leave the app without one
 )
-if st.session_state.get("lang") not in LANGUAGES:  # a click on the selected option clears it
-    st.session_state["lang"] = "en"
-st.query_params["lang"] = st.session_state["lang"]
+st.query_params["lang"] = lang()  # falls back to English should the widget ever be empty
 
 pages = [
     st.Page(

@@ -47,3 +47,14 @@ def test_language_in_the_url_wins_and_switches():
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert at.query_params["lang"] == "en"
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_a_language_is_always_chosen():
+    at = AppTest.from_file(APP)
+    at.query_params["lang"] = "xx"
+    at.run(timeout=60)
+    assert at.query_params["lang"] == "en"
+    at.button_group(key="lang").set_value(None).run(timeout=60)
+    assert not at.exception
+    assert at.query_params["lang"] in ("en", "zh")
