@@ -116,6 +116,13 @@ def test_every_page_shows_its_figure(app_url, browser, name):
         assert figure.bounding_box()["height"] > (20 if name == "methodology" else 100)
         assert page.locator("[data-testid='stException']").count() == 0
         assert "SYNTHETIC" in page.inner_text("[data-testid='stMain']")
+        if name == "downloads":  # Streamlit's own table CSV would bypass the extract code
+            page.hover("[data-testid='stDataFrame']")
+            page.locator("[data-testid='stElementToolbar']").first.wait_for(timeout=10_000)
+            tools = page.eval_on_selector_all(
+                "[data-testid='stElementToolbar'] button", "els => els.map(e => e.getAttribute('aria-label'))"
+            )
+            assert tools and not any("download" in (tool or "").lower() for tool in tools), tools
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     finally:
         page.close()
