@@ -117,3 +117,26 @@ def test_names_are_shown_as_recorded_not_as_markdown():
     assert not at.exception
     assert at.header[0].value == plain(FORMULA_STORE)
     assert "\\(" in plain("[x](http://evil.invalid)") and "\\[" in plain("[x](http://evil.invalid)")
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_reopened_store_lists_the_closed_store_it_follows(dashboard_data):  # noqa: F811
+    con = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    try:
+        pairs = con.execute(
+            "SELECT p.reopened_merchant_id, m.name FROM planted_reopenings p"
+            " JOIN merchants m ON m.merchant_id = p.closed_merchant_id ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert pairs, "the demo plants reopened stores"
+    reopened, closed_name = pairs[0]
+    at = AppTest.from_file(APP)
+    at.query_params["store"] = reopened
+    at.switch_page(page("store")).run(timeout=60)
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    if "not built in this warehouse yet" in " ".join(i.value for i in at.info):
+        pytest.skip("metric tables not built yet")
+    assert "Closed stores of the same entity that this store follows" in shown
+    assert closed_name in shown

@@ -62,6 +62,17 @@ ORDER BY closed_on NULLS FIRST, name
 """
 
 
+PREDECESSORS_SQL = """
+WITH pairs AS (
+    SELECT unnest(reopened_pairs) AS pair FROM entity_scorecard WHERE entity_id = ?
+)
+SELECT m.name, m.platform, pair.closed_on
+FROM pairs JOIN merchants m ON m.merchant_id = pair.closed_merchant_id
+WHERE pair.reopened_merchant_id = ?
+ORDER BY pair.closed_on
+"""
+
+
 def search(text: str) -> pd.DataFrame:
     key = normalise_name(text)
     if not key:
@@ -233,8 +244,9 @@ def entity_stores(store: pd.Series) -> None:
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
             icon=":material/storefront:",
         )
-    if pd.notna(store["opened_on"]):
-        predecessors = siblings[siblings["closed_on"].notna() & (siblings["closed_on"] <= store["opened_on"])]
+    if not db.missing("entity_scorecard") and "reopened_pairs" in db.columns("entity_scorecard"):
+        # the metrics layer decides which closed store a reopening succeeds; we only list it
+        predecessors = db.query(PREDECESSORS_SQL, [store["entity_id"], store["merchant_id"]])
         if not predecessors.empty:
             st.markdown(f"**{t('succeeds')}**")
             st.markdown(
