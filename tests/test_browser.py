@@ -157,3 +157,21 @@ def test_csv_download_through_the_browser(app_url, browser):
         assert all(",\"'=HYPERLINK(" in line for line in lines[1:])
     finally:
         page.close()
+
+
+def test_clicking_a_funnel_point_opens_that_store(app_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 2400})
+    try:
+        page.goto(f"{app_url}/?lang=en", wait_until="domcontentloaded")
+        wait_for_app(page)
+        funnel = page.locator(".js-plotly-plot").nth(1)
+        points = funnel.locator(".scatterlayer .trace .points path")
+        points.first.wait_for(timeout=30_000)
+        point = points.nth(points.count() - 1)
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_url("**/store?store=*", timeout=30_000)
+        page.locator("[data-testid='stMain'] h2").first.wait_for(timeout=30_000)
+    finally:
+        page.close()
