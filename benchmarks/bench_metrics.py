@@ -60,7 +60,7 @@ def main() -> None:
             times = []
             for _ in range(15):
                 t = time.perf_counter()
-                con.execute(sql, params).fetch_arrow_table()
+                con.execute(sql, params).to_arrow_table()
                 times.append(1000 * (time.perf_counter() - t))
             print(f"{name:40s} median {statistics.median(times):7.1f} ms")
 
