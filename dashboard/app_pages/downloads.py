@@ -136,26 +136,18 @@ def main() -> None:
     if too_many:
         st.warning(t("too_many_rows", n=f"{rows:,}", cap=f"{BROWSER_ROW_CAP:,}"))
     left, middle, right = st.columns(3)
-    left.download_button(
-        t("download_csv"),
-        data=deferred(dataset, filters, "csv", metadata),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key="download_csv",
-        disabled=too_many or rows == 0,
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    middle.download_button(
-        t("download_parquet"),
-        data=deferred(dataset, filters, "parquet", metadata),
-        file_name=f"{stem}.parquet",
-        mime="application/vnd.apache.parquet",
-        key="download_parquet",
-        disabled=too_many or rows == 0,
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    extract_formats = (("csv", "text/csv"), ("parquet", "application/vnd.apache.parquet"))
+    for column, (fmt, mime) in zip((left, middle), extract_formats, strict=True):
+        column.download_button(
+            t(f"download_{fmt}"),
+            data=deferred(dataset, filters, fmt, metadata),
+            file_name=f"{stem}.{fmt}",
+            mime=mime,
+            key=f"download_{fmt}",
+            disabled=too_many or rows == 0,
+            on_click="ignore",
+            icon=":material/download:",
+        )
     right.download_button(
         t("download_dictionary"),
         data=ui.frame_to_csv(dictionary),
