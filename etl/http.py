@@ -2,7 +2,8 @@
 
 No other module talks to the network. Sources build a client with `make_client`, fetch JSON with
 `get_json` (which retries connect errors, timeouts, truncated bodies, 429 and 5xx with capped
-exponential backoff, honouring Retry-After) and walk pages with `paginate`, which stops a server
+exponential backoff, honouring Retry-After, within an overall deadline; non-JSON content types are
+refused) and walk pages with `paginate`, which stops a server
 that repeats itself or never ends.
 """
 
@@ -32,11 +33,18 @@ class PaginationError(RuntimeError):
     """A server that repeats a page or never stops paging."""
 
 
+class DeadlineExceededError(RuntimeError):
+    """One request, retries included, ran past its overall deadline."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 5
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
+    # Wall-clock bound on one get_json call, retries and waits included: per-operation timeouts
+    # alone cannot stop a server that answers one byte just inside every read timeout.
+    deadline: float = 600.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:
@@ -44,6 +52,7 @@ class RetryPolicy:
             attempts=max(1, settings.http_attempts),
             backoff_base=settings.http_backoff_base_seconds,
             backoff_cap=settings.http_backoff_cap_seconds,
+            deadline=settings.http_deadline_seconds,
         )
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
@@ -92,36 +101,78 @@ def _retryable_status(status: int) -> bool:
     return status == 429 or status >= 500
 
 
+def _is_json_type(content_type: str | None) -> bool:
+    """A missing Content-Type is let through (the body must still parse); an explicit other one is not."""
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _read_body(response: httpx.Response, deadline: float, url: str) -> bytes:
+    """The body, read in chunks so a server dribbling bytes cannot outlast the deadline."""
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if time.monotonic() > deadline:
+            raise DeadlineExceededError(f"GET {url}: still reading the body when the deadline passed")
+    return bytes(body)
+
+
 def get_json(
     client: httpx.Client,
     url: str,
     params: Mapping[str, Any] | None = None,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    on_body: Callable[[str, bytes, str | None], None] | None = None,
 ) -> Any:
-    """GET and decode JSON, retrying what a retry can fix; raises HttpFetchError otherwise."""
+    """GET and decode JSON, retrying what a retry can fix; raises HttpFetchError otherwise.
+
+    Every body received with a 2xx status goes to `on_body(url, body, content_type)` before it is
+    decoded (the raw archive), so a page that then fails to parse is kept for debugging. The whole
+    call, retries and waits included, ends by the policy's deadline.
+    """
     policy = policy or RetryPolicy.from_settings(load_settings())
+    full_url = str(client.build_request("GET", url, params=params).url)
+    deadline = time.monotonic() + policy.deadline
     last_error = "no attempt made"
+    attempts = 0
     for attempt in range(policy.attempts):
+        attempts += 1
         retry_after = None
         try:
-            response = client.get(url, params=params)
-        except httpx.TransportError as exc:  # connect errors, timeouts, truncated bodies
+            with client.stream("GET", url, params=params) as response:
+                if _retryable_status(response.status_code):
+                    last_error = f"HTTP {response.status_code}"
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                elif response.is_error:
+                    raise HttpFetchError(f"GET {full_url} failed: HTTP {response.status_code}")
+                else:
+                    content_type = response.headers.get("Content-Type")
+                    body = _read_body(response, deadline, full_url)
+                    if on_body is not None:
+                        on_body(full_url, body, content_type)
+                    if not _is_json_type(content_type):
+                        # an HTML error or maintenance page served with 200: maybe transient
+                        last_error = f"unexpected content type {content_type!r} (expected JSON)"
+                    else:
+                        try:
+                            return json.loads(body)
+                        except ValueError as exc:  # a body cut short parses as nothing useful
+                            last_error = f"invalid JSON ({exc})"
+        except httpx.TransportError as exc:  # connect errors, timeouts, resets, truncated bodies
             last_error = f"{type(exc).__name__}: {exc}"
-        else:
-            if _retryable_status(response.status_code):
-                last_error = f"HTTP {response.status_code}"
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            elif response.is_error:
-                raise HttpFetchError(f"GET {response.url} failed: HTTP {response.status_code}")
-            else:
-                try:
-                    return response.json()
-                except ValueError as exc:  # a body cut short still parses as nothing useful
-                    last_error = f"invalid JSON ({exc})"
+        except DeadlineExceededError as exc:
+            last_error = str(exc)
+            break
         if attempt + 1 < policy.attempts:
-            sleep(policy.delay(attempt, retry_after))
-    raise HttpFetchError(f"GET {url} failed after {policy.attempts} attempts: {last_error}")
+            wait = policy.delay(attempt, retry_after)
+            if time.monotonic() + wait > deadline:
+                last_error += f"; the next retry would pass the {policy.deadline:g}s deadline"
+                break
+            sleep(wait)
+    raise HttpFetchError(f"GET {full_url} failed after {attempts} attempts: {last_error}")
 
 
 @dataclass

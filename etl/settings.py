@@ -22,6 +22,9 @@ class Settings:
     http_attempts: int
     http_backoff_base_seconds: float
     http_backoff_cap_seconds: float
+    # Wall-clock bound on one request with all its retries: the run fails cleanly instead of
+    # waiting on a server that trickles bytes or keeps asking us to come back later.
+    http_deadline_seconds: float
     # A safety bound on pagination, so a server that repeats a page forever cannot hang a run.
     http_max_pages: int
     cfpb_base_url: str
@@ -35,6 +38,7 @@ class Settings:
 
     @property
     def raw_dir(self) -> Path:
+        """Raw archive of every page a network source fetched: <raw_dir>/<source>/<run_id>/."""
         return self.data_dir / "raw"
 
 
@@ -51,6 +55,7 @@ def load_settings() -> Settings:
         http_attempts=int(os.environ.get("STOREWATCH_HTTP_ATTEMPTS", "5")),
         http_backoff_base_seconds=float(os.environ.get("STOREWATCH_HTTP_BACKOFF_BASE", "1")),
         http_backoff_cap_seconds=float(os.environ.get("STOREWATCH_HTTP_BACKOFF_CAP", "60")),
+        http_deadline_seconds=float(os.environ.get("STOREWATCH_HTTP_DEADLINE", "600")),
         http_max_pages=int(os.environ.get("STOREWATCH_HTTP_MAX_PAGES", "10000")),
         cfpb_base_url=os.environ.get(
             "STOREWATCH_CFPB_BASE_URL",

@@ -34,35 +34,71 @@ def recorded_hits() -> tuple[list[dict], dict]:
         for hit in data.get("hits", {}).get("hits", []):
             hits.setdefault(hit["_id"], hit)
     for hit in hits.values():
-        if "sort" not in hit:
-            received = datetime.fromisoformat(hit["_source"]["date_received"])
-            hit["sort"] = [int(received.timestamp() * 1000), hit["_id"]]
+        # hits from relevance-sorted responses carry [score, id]: sorted by created date, the API
+        # gives [date_received as epoch ms, id] (as the created_date responses show)
+        received = datetime.fromisoformat(hit["_source"]["date_received"])
+        hit["sort"] = [int(received.timestamp() * 1000), hit["_id"]]
     return sorted(hits.values(), key=lambda h: (h["sort"][0], h["sort"][1])), meta
 
 
 class FakeCcdb:
-    """Answers like the CCDB search API: size, search_after, frm, date_received_min."""
+    """Pages like the CCDB search API (cfpb/ccdb5-api complaint_search/es_interface.py, serializer.py).
 
-    def __init__(self, hits: list[dict], meta: dict) -> None:
+    Hits are sorted by [date_received epoch ms, _id] in the order asked; `search_after` is parsed
+    like parse_search_after (two parts split on "_", digits first for created_date sorts, else
+    silently ignored so the first page comes back); `frm` must be a multiple of size and at most
+    10,000. With `legacy=True` the hits carry no `sort` and `frm` is applied as an offset, as the
+    API did before search_after (2021).
+    """
+
+    def __init__(self, hits: list[dict], meta: dict, legacy: bool = False) -> None:
         self.hits = hits
         self.meta = meta
+        self.legacy = legacy
 
     def __call__(self, path, query, headers):
-        hits = self.hits
+        size, frm = int(query.get("size", 25)), int(query.get("frm", 0))
+        if frm > 10_000 or (size and frm % size):
+            return 400, {"non_field_errors": ["frm is not zero or a multiple of size"]}
+        if query.get("format", "default") != "default":
+            return 200, [h["_source"] for h in self.hits]  # an export: one unpaginated scan
+        descending = query.get("sort", "relevance_desc").endswith("_desc")
+        hits = sorted(self.hits, key=lambda h: (h["sort"][0], h["sort"][1]), reverse=descending)
         if "date_received_min" in query:
             hits = [h for h in hits if h["_source"]["date_received"][:10] >= query["date_received_min"]]
-        if "search_after" in query:
-            epoch, _, last_id = query["search_after"].partition("_")
-            key = (int(epoch), last_id)
-            hits = [h for h in hits if (h["sort"][0], h["sort"][1]) > key]
-        start = int(query.get("frm", 0))
-        page = hits[start : start + int(query["size"])]
+        after = self.parse_search_after(query)
+        if after is not None:
+            hits = [
+                h
+                for h in hits
+                if (
+                    (h["sort"][0], h["sort"][1]) < after
+                    if descending
+                    else (h["sort"][0], h["sort"][1]) > after
+                )
+            ]
+        elif self.legacy:
+            hits = hits[frm:]
+        page = [dict(h) for h in hits[:size]]
+        if self.legacy:
+            for hit in page:
+                hit.pop("sort", None)
         return 200, {
             "took": 1,
             "timed_out": False,
-            "hits": {"total": {"value": len(hits)}, "hits": page},
+            "hits": {"total": {"value": len(self.hits), "relation": "eq"}, "hits": page},
             "_meta": self.meta,
         }
+
+    @staticmethod
+    def parse_search_after(query):
+        pair, sort = query.get("search_after"), query.get("sort")
+        if not pair or not sort or len(pair.split("_")) != 2:
+            return None
+        score, hit_id = pair.split("_")
+        if not sort.startswith("created") or not score.isdigit():
+            return None
+        return (int(score), hit_id)
 
 
 def query(warehouse, sql, params=None):
@@ -358,3 +394,94 @@ def test_cli_loads_a_csv_and_prints_the_counts(warehouse):
     assert result.exit_code == 0, result.output
     assert "complaints" in result.output and "131" in result.output
     assert query(warehouse, "SELECT count(*) FROM complaints") == [(131,)]
+
+
+@pytest.mark.realdata
+@needs_api
+def test_pages_with_search_after_tokens_made_like_the_api_wants(warehouse):
+    hits, meta = recorded_hits()
+    with local_server(FakeCcdb(hits, meta)) as (base, log):
+        result = run_source(CfpbApiSource(base_url=base, page_size=10), warehouse=warehouse)
+    assert result.counts["complaints"].inserted == len(hits) == 114
+    assert len(log) == 12  # 11 full pages of 10 and one of 4
+    assert all("format" not in r["query"] and r["query"]["sort"] == "created_date_asc" for r in log)
+    # each token is the last hit of the page before, "<epoch ms>_<id>", as the hits' sort gives it
+    for n, request in enumerate(log[1:], start=1):
+        last = hits[n * 10 - 1]["sort"]
+        assert request["query"]["search_after"] == f"{last[0]}_{last[1]}"
+    assert "frm" not in str(log)
+
+
+@pytest.mark.realdata
+@needs_api
+def test_without_search_after_material_it_falls_back_to_frm_offsets(warehouse):
+    hits, meta = recorded_hits()
+    with local_server(FakeCcdb(hits, meta, legacy=True)) as (base, log):
+        result = run_source(CfpbApiSource(base_url=base, page_size=25), warehouse=warehouse)
+    assert result.counts["complaints"].inserted == 114
+    assert [r["query"].get("frm") for r in log] == [None, "25", "50", "75", "100"]
+
+
+def test_frm_paging_stops_at_the_apis_deepest_offset(warehouse):
+    calls: list[httpx.Request] = []
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        offset = int(request.url.params.get("frm", 0))
+        page = [{"_source": {**SHAPE_2021, "complaint_id": str(offset + i)}} for i in range(100)]
+        return httpx.Response(200, json={"hits": {"hits": page}})
+
+    source = CfpbApiSource(base_url="http://ccdb.test/", transport=httpx.MockTransport(endless))
+    with pytest.raises(PaginationError, match="cannot page past frm=10000"):
+        run_source(source, warehouse=warehouse)
+    assert calls[-1].url.params["frm"] == "10000" and len(calls) == 101
+    assert warehouse.current_path() is None
+
+
+def test_a_token_the_api_would_ignore_is_never_sent():
+    from etl.sources.cfpb import search_after_token
+
+    assert search_after_token([1639242000000, "4998940"]) == "1639242000000_4998940"
+    assert search_after_token([1639242000000.0, "4998940"]) == "1639242000000_4998940"
+    assert search_after_token([11.05, "4708218"]) is None  # a relevance score: not a created sort
+    assert search_after_token([1639242000000, "a_b"]) is None  # would split into three parts
+    assert search_after_token(None) is None and search_after_token([1]) is None
+
+
+def test_every_fetched_page_is_archived_with_a_manifest(warehouse, data_dir):
+    from etl.raw_archive import RawArchive
+
+    transport, _ = api_transport([[SHAPE_2021], [SHAPE_2026]])
+    result = run_source(
+        CfpbApiSource(base_url="http://ccdb.test/", page_size=1, transport=transport), warehouse=warehouse
+    )
+    archive = RawArchive.for_run(data_dir / "raw", "cfpb", result.run_id)
+    manifest = archive.manifest()
+    assert [m["file"] for m in manifest] == ["00001.gz", "00002.gz", "00003.gz"]  # the last page is empty
+    for entry in manifest:
+        body = archive.read(entry["file"])
+        assert hashlib.sha256(body).hexdigest() == entry["sha256"] and len(body) == entry["bytes"]
+        assert entry["url"].startswith("http://ccdb.test/?size=1") and entry["fetched_at"]
+    assert json.loads(archive.read("00002.gz"))["hits"]["hits"][0]["_source"] == SHAPE_2026
+    assert "search_after=1_100" in manifest[1]["url"]
+    # the rows' raw_hash is still the hash of the record itself, not of the archived page
+    from etl.ids import raw_hash
+
+    assert query(warehouse, "SELECT raw_hash FROM complaints WHERE source_record_id = '200'") == [
+        (raw_hash(SHAPE_2026),)
+    ]
+
+
+def test_a_dry_run_archives_nothing_and_a_failed_run_keeps_its_archive(warehouse, data_dir):
+    transport, _ = api_transport([[SHAPE_2021]])
+    source = CfpbApiSource(base_url="http://ccdb.test/", transport=transport, archive_raw=False)
+    run_source(source, warehouse=warehouse, dry_run=True)
+    assert not (data_dir / "raw").exists()
+    truncated = httpx.Response(200, content=b'{"hits": {"hits": [')
+    broken, _ = api_transport([[SHAPE_2021]], faults=[truncated] * 3)
+    with pytest.raises(HttpFetchError, match="invalid JSON"):
+        run_source(CfpbApiSource(base_url="http://ccdb.test/", transport=broken), warehouse=warehouse)
+    failed = warehouse.journal()[-1]
+    assert failed.status == "failed"
+    kept = data_dir / "raw" / "cfpb" / failed.run_id
+    assert sorted(p.name for p in kept.iterdir()) == ["00001.gz", "00002.gz", "00003.gz", "manifest.jsonl"]

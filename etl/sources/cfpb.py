@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from etl.http import Page, get_json, make_client, paginate
+from etl.http import Page, PaginationError, get_json, make_client, paginate
 from etl.load import RecordRejectedError, RunContext, SourceMeta
+from etl.raw_archive import RawArchive
 from etl.settings import load_settings
 from etl.sources.file_import import read_records, read_text
 from etl.text import normalise_name
@@ -38,6 +39,9 @@ META = SourceMeta(
 )
 PLATFORM = "CFPB"
 PAGE_SIZE = 100  # the search API's largest page for hits
+# The API's deepest offset (ccdb5-api serializer: frm max_value=10000, a multiple of size); past it
+# only search_after pages on.
+MAX_FRM = 10_000
 OVERLAP_DAYS = 7  # re-ask this many days before the watermark: late-indexed complaints and edits
 
 # company response -> (status, outcome). Relief means the consumer got something: resolved.
@@ -219,6 +223,26 @@ class _Loader:
         )
 
 
+def search_after_token(sort: Any) -> str | None:
+    """The `search_after` value the API accepts for a hit's `sort`, or None when it has none.
+
+    Checked against cfpb/ccdb5-api complaint_search/es_interface.py (parse_search_after, commit
+    22707fb2): the parameter is "<sort value>_<id>", split on "_" into exactly two parts, and for
+    the created_date sorts the first part must be all digits (epoch milliseconds, as in the
+    recorded hits' `sort`: [1639242000000, "4998940"]). The API silently ignores a token it cannot
+    parse and serves the first page again, so anything else is refused here instead.
+    """
+    if not isinstance(sort, list | tuple) or len(sort) != 2:
+        return None
+    epoch, hit_id = sort
+    if isinstance(epoch, float) and epoch.is_integer():
+        epoch = int(epoch)
+    epoch_text, id_text = str(epoch), str(hit_id)
+    if not epoch_text.isdigit() or not id_text or "_" in id_text:
+        return None
+    return f"{epoch_text}_{id_text}"
+
+
 class CfpbApiSource:
     """Pages through the CCDB search API, from the watermark (minus an overlap) onwards."""
 
@@ -231,30 +255,55 @@ class CfpbApiSource:
         page_size: int = PAGE_SIZE,
         overlap_days: int = OVERLAP_DAYS,
         transport: httpx.BaseTransport | None = None,
+        archive_raw: bool = True,
     ) -> None:
         self.base_url = base_url
         self.date_min = date_min
         self.page_size = page_size
         self.overlap_days = overlap_days
         self.transport = transport
+        # off for dry runs: a run that writes nothing should leave no archive either
+        self.archive_raw = archive_raw
 
     def start_date(self, previous_watermark: str | None) -> date | None:
         if previous_watermark:
             return date.fromisoformat(previous_watermark) - timedelta(days=self.overlap_days)
         return self.date_min
 
-    def extract(self, ctx: RunContext) -> None:
-        settings = load_settings()
-        start = self.start_date(ctx.previous_watermark)
+    def query(self, start: date | None) -> dict[str, Any]:
+        # No `format`: json and csv are the API's export formats, answered by one unpaginated scan
+        # (es_interface.search); only the default format pages with size / search_after.
         query: dict[str, Any] = {
             "size": self.page_size,
-            "sort": "created_date_asc",
-            "format": "json",
+            "sort": "created_date_asc",  # search_after needs the sort it was made with
             "no_aggs": "true",
             "no_highlight": "true",
         }
         if start is not None:
             query["date_received_min"] = start.isoformat()
+        return query
+
+    def next_cursor(self, hits: list[Any], cursor: tuple[str, Any] | None) -> tuple[str, Any] | None:
+        """search_after from the last hit's sort; failing that, an `frm` offset up to the API's cap."""
+        if len(hits) < self.page_size:
+            return None
+        last = hits[-1] if isinstance(hits[-1], dict) else {}
+        token = search_after_token(last.get("sort"))
+        if token is not None:
+            return ("search_after", token)
+        offset = (cursor[1] if cursor and cursor[0] == "frm" else 0) + len(hits)
+        if offset > MAX_FRM:
+            raise PaginationError(
+                f"the CFPB API gave no search_after material and cannot page past frm={MAX_FRM}; "
+                "narrow the date range (--since) and run again"
+            )
+        return ("frm", offset)
+
+    def extract(self, ctx: RunContext) -> None:
+        settings = load_settings()
+        query = self.query(self.start_date(ctx.previous_watermark))
+        archive = RawArchive.for_run(settings.raw_dir, META.source_id, ctx.run_id)
+        on_body = archive.save if self.archive_raw else None
         loader = _Loader(ctx)
         task = ctx.progress.task("cfpb: complaints")
         meta: dict[str, Any] = {}
@@ -264,16 +313,12 @@ class CfpbApiSource:
                 params = dict(query)
                 if cursor is not None:
                     params[cursor[0]] = cursor[1]
-                data = get_json(client, "", params=params)
+                data = get_json(client, "", params=params, on_body=on_body)
+                if not isinstance(data, dict) or not isinstance(data.get("hits"), dict):
+                    raise PaginationError(f"the CFPB API answered without a hits object: {str(data)[:80]!r}")
                 meta.update(data.get("_meta") or {})
-                hits = data.get("hits", {}).get("hits", [])
-                if len(hits) < self.page_size:
-                    return Page(hits, None)
-                last_sort = hits[-1].get("sort")
-                if last_sort:  # search_after: the last hit's sort values, joined as the API wants
-                    return Page(hits, ("search_after", "_".join(str(part) for part in last_sort)))
-                offset = (cursor[1] if cursor and cursor[0] == "frm" else 0) + len(hits)
-                return Page(hits, ("frm", offset))
+                hits = data["hits"].get("hits") or []
+                return Page(hits, self.next_cursor(hits, cursor))
 
             for hits in paginate(fetch, settings.http_max_pages):
                 loader.load(hit.get("_source") if isinstance(hit, dict) else hit for hit in hits)
