@@ -140,11 +140,15 @@ def etl_cfpb(
     overlap_days: Annotated[
         int, typer.Option(help="Re-ask this many days before the last run's latest date received.")
     ] = 7,
+    base_url: Annotated[
+        str | None, typer.Option(help="Search API base URL (default: STOREWATCH_CFPB_BASE_URL).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Validate and count, write nothing.")] = False,
 ) -> None:
     """Load CFPB consumer complaints: incrementally from the search API, or from a CSV file.
 
-    The base URL is STOREWATCH_CFPB_BASE_URL; later runs resume from the stored watermark.
+    Later runs resume from the stored watermark. Every fetched page is archived gzipped under
+    <data dir>/raw/cfpb/<run id>/ (kept for failed runs too; none for a dry run).
     """
     from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource
 
@@ -152,27 +156,39 @@ def etl_cfpb(
         _run_and_report(CfpbCsvSource(csv_file), {"csv": str(csv_file)}, dry_run)
         return
     source = CfpbApiSource(
-        date_min=date.fromisoformat(since) if since else None, page_size=page_size, overlap_days=overlap_days
+        base_url=base_url,
+        date_min=date.fromisoformat(since) if since else None,
+        page_size=page_size,
+        overlap_days=overlap_days,
+        archive_raw=not dry_run,  # a dry run leaves no raw archive behind
     )
-    _run_and_report(source, {"since": since, "page_size": page_size, "overlap_days": overlap_days}, dry_run)
+    params = {"since": since, "page_size": page_size, "overlap_days": overlap_days, "base_url": base_url}
+    _run_and_report(source, params, dry_run)
 
 
 @etl_app.command("nyc")
 def etl_nyc(
     page_size: Annotated[int, typer.Option(help="Records per SODA page ($limit).")] = 1000,
-    overlap_days: Annotated[
-        int, typer.Option(help="Re-read this many days before the last run's latest intake date.")
-    ] = 120,
+    overlap_hours: Annotated[
+        float, typer.Option(help="Re-read rows updated this many hours before the last run's latest update.")
+    ] = 48,
+    base_url: Annotated[
+        str | None, typer.Option(help="Socrata base URL (default: STOREWATCH_NYC_BASE_URL).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Validate and count, write nothing.")] = False,
 ) -> None:
     """Load NYC DCWP mediated complaints and charges from NYC Open Data (Socrata), incrementally.
 
-    The base URL is STOREWATCH_NYC_BASE_URL; STOREWATCH_SOCRATA_APP_TOKEN, if set, is sent as X-App-Token.
+    Incremental on Socrata's :updated_at. STOREWATCH_SOCRATA_APP_TOKEN, if set, is sent as
+    X-App-Token. Fetched pages are archived under <data dir>/raw/nyc_dcwp/<run id>/.
     """
     from etl.sources.nyc import NycDcwpSource
 
-    source = NycDcwpSource(page_size=page_size, overlap_days=overlap_days)
-    _run_and_report(source, {"page_size": page_size, "overlap_days": overlap_days}, dry_run)
+    source = NycDcwpSource(
+        base_url=base_url, page_size=page_size, overlap_hours=overlap_hours, archive_raw=not dry_run
+    )
+    params = {"page_size": page_size, "overlap_hours": overlap_hours, "base_url": base_url}
+    _run_and_report(source, params, dry_run)
 
 
 @etl_app.command("status")

@@ -1,8 +1,9 @@
-"""A real HTTP server on 127.0.0.1 for source tests: a handler function answers each GET."""
+"""A real HTTP server on 127.0.0.1 for source tests, and handlers that answer like the real APIs."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,3 +56,103 @@ def fast_http(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STOREWATCH_HTTP_BACKOFF_CAP", "0")
     monkeypatch.setenv("STOREWATCH_HTTP_ATTEMPTS", "3")
     monkeypatch.setenv("STOREWATCH_HTTP_TIMEOUT", "5")
+
+
+class FakeCcdb:
+    """Pages like the CCDB search API (cfpb/ccdb5-api complaint_search/es_interface.py, serializer.py).
+
+    Hits are sorted by [date_received epoch ms, _id] in the order asked; `search_after` is parsed
+    like parse_search_after (two parts split on "_", digits first for created_date sorts, else
+    silently ignored so the first page comes back); `frm` must be a multiple of size and at most
+    10,000. With `legacy=True` the hits carry no `sort` and `frm` is applied as an offset, as the
+    API did before search_after (2021).
+    """
+
+    def __init__(self, hits: list[dict], meta: dict, legacy: bool = False) -> None:
+        self.hits = hits
+        self.meta = meta
+        self.legacy = legacy
+
+    def __call__(self, path, query, headers):
+        size, frm = int(query.get("size", 25)), int(query.get("frm", 0))
+        if frm > 10_000 or (size and frm % size):
+            return 400, {"non_field_errors": ["frm is not zero or a multiple of size"]}
+        if query.get("format", "default") != "default":
+            return 200, [h["_source"] for h in self.hits]  # an export: one unpaginated scan
+        descending = query.get("sort", "relevance_desc").endswith("_desc")
+        hits = sorted(self.hits, key=lambda h: (h["sort"][0], h["sort"][1]), reverse=descending)
+        if "date_received_min" in query:
+            hits = [h for h in hits if h["_source"]["date_received"][:10] >= query["date_received_min"]]
+        after = self.parse_search_after(query)
+        if after is not None:
+            hits = [
+                h
+                for h in hits
+                if (
+                    (h["sort"][0], h["sort"][1]) < after
+                    if descending
+                    else (h["sort"][0], h["sort"][1]) > after
+                )
+            ]
+        elif self.legacy:
+            hits = hits[frm:]
+        page = [dict(h) for h in hits[:size]]
+        if self.legacy:
+            for hit in page:
+                hit.pop("sort", None)
+        return 200, {
+            "took": 1,
+            "timed_out": False,
+            "hits": {"total": {"value": len(self.hits), "relation": "eq"}, "hits": page},
+            "_meta": self.meta,
+        }
+
+    @staticmethod
+    def parse_search_after(query):
+        pair, sort = query.get("search_after"), query.get("sort")
+        if not pair or not sort or len(pair.split("_")) != 2:
+            return None
+        score, hit_id = pair.split("_")
+        if not sort.startswith("created") or not score.isdigit():
+            return None
+        return (int(score), hit_id)
+
+
+_WHERE = re.compile(r"^:updated_at > '(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)'$")
+FIRST_LOAD = "2026-01-20T00:00:00.000Z"  # :updated_at of every row unless touched
+
+
+class FakeSoda:
+    """Answers like Socrata 2.1: $limit, $offset, $order, `$select=:*, *` adds the system fields
+    (:id, :created_at, :updated_at, fixed timestamps in UTC), `$where=:updated_at > '...'`."""
+
+    def __init__(self, datasets: dict[str, list[dict]]) -> None:
+        self.datasets = datasets
+        self.updated_at: dict[str, str] = {}  # record key -> :updated_at (default FIRST_LOAD)
+
+    def touch(self, dataset: str, index: int, when: str, **changes: str) -> None:
+        row = self.datasets[dataset][index]
+        row.update(changes)
+        self.updated_at[self.key(row)] = when
+
+    @staticmethod
+    def key(row: dict) -> str:
+        return f"{row.get('record_id')}|{row.get('charge', '')}"
+
+    def __call__(self, path, query, headers):
+        rows = [
+            {
+                ":id": f"row-{n}",
+                ":created_at": FIRST_LOAD,
+                ":updated_at": self.updated_at.get(self.key(r), FIRST_LOAD),
+                **r,
+            }
+            for n, r in enumerate(self.datasets[path.removeprefix("/resource/").removesuffix(".json")])
+        ]
+        if "$where" in query:
+            (since,) = _WHERE.match(query["$where"]).groups()  # anything else is a test failure
+            rows = [r for r in rows if r[":updated_at"] > since]  # same format: text order is time order
+        if ":*" not in query.get("$select", ""):
+            rows = [{k: v for k, v in r.items() if not k.startswith(":")} for r in rows]
+        start, limit = int(query["$offset"]), int(query["$limit"])
+        return 200, rows[start : start + limit]

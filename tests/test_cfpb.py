@@ -13,7 +13,7 @@ from etl.http import HttpFetchError, PaginationError
 from etl.run import run_source
 from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource, parse_date
 from tests.conftest import REALDATA
-from tests.http_fixtures import fast_http, local_server  # noqa: F401
+from tests.http_fixtures import FakeCcdb, fast_http, local_server  # noqa: F401
 
 API_DIR = REALDATA / "cfpb_ccdb_api_responses"
 CSV_DIR = REALDATA / "cfpb_complaints_csv"
@@ -39,66 +39,6 @@ def recorded_hits() -> tuple[list[dict], dict]:
         received = datetime.fromisoformat(hit["_source"]["date_received"])
         hit["sort"] = [int(received.timestamp() * 1000), hit["_id"]]
     return sorted(hits.values(), key=lambda h: (h["sort"][0], h["sort"][1])), meta
-
-
-class FakeCcdb:
-    """Pages like the CCDB search API (cfpb/ccdb5-api complaint_search/es_interface.py, serializer.py).
-
-    Hits are sorted by [date_received epoch ms, _id] in the order asked; `search_after` is parsed
-    like parse_search_after (two parts split on "_", digits first for created_date sorts, else
-    silently ignored so the first page comes back); `frm` must be a multiple of size and at most
-    10,000. With `legacy=True` the hits carry no `sort` and `frm` is applied as an offset, as the
-    API did before search_after (2021).
-    """
-
-    def __init__(self, hits: list[dict], meta: dict, legacy: bool = False) -> None:
-        self.hits = hits
-        self.meta = meta
-        self.legacy = legacy
-
-    def __call__(self, path, query, headers):
-        size, frm = int(query.get("size", 25)), int(query.get("frm", 0))
-        if frm > 10_000 or (size and frm % size):
-            return 400, {"non_field_errors": ["frm is not zero or a multiple of size"]}
-        if query.get("format", "default") != "default":
-            return 200, [h["_source"] for h in self.hits]  # an export: one unpaginated scan
-        descending = query.get("sort", "relevance_desc").endswith("_desc")
-        hits = sorted(self.hits, key=lambda h: (h["sort"][0], h["sort"][1]), reverse=descending)
-        if "date_received_min" in query:
-            hits = [h for h in hits if h["_source"]["date_received"][:10] >= query["date_received_min"]]
-        after = self.parse_search_after(query)
-        if after is not None:
-            hits = [
-                h
-                for h in hits
-                if (
-                    (h["sort"][0], h["sort"][1]) < after
-                    if descending
-                    else (h["sort"][0], h["sort"][1]) > after
-                )
-            ]
-        elif self.legacy:
-            hits = hits[frm:]
-        page = [dict(h) for h in hits[:size]]
-        if self.legacy:
-            for hit in page:
-                hit.pop("sort", None)
-        return 200, {
-            "took": 1,
-            "timed_out": False,
-            "hits": {"total": {"value": len(self.hits), "relation": "eq"}, "hits": page},
-            "_meta": self.meta,
-        }
-
-    @staticmethod
-    def parse_search_after(query):
-        pair, sort = query.get("search_after"), query.get("sort")
-        if not pair or not sort or len(pair.split("_")) != 2:
-            return None
-        score, hit_id = pair.split("_")
-        if not sort.startswith("created") or not score.isdigit():
-            return None
-        return (int(score), hit_id)
 
 
 def query(warehouse, sql, params=None):

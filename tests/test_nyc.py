@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 
 import httpx
@@ -14,7 +13,7 @@ from etl.http import HttpFetchError
 from etl.run import run_source
 from etl.sources.nyc import NycDcwpSource
 from tests.conftest import REALDATA
-from tests.http_fixtures import fast_http, local_server  # noqa: F401
+from tests.http_fixtures import FIRST_LOAD, FakeSoda, fast_http, local_server  # noqa: F401
 
 NYC_DIR = REALDATA / "nyc_dcwp"
 COMPLAINTS_FILE = NYC_DIR / "dcwp_consumer_complaints_nre2-6m2s_excerpt.json"
@@ -24,22 +23,6 @@ pytestmark = [
     pytest.mark.realdata,
     pytest.mark.skipif(not NYC_DIR.exists(), reason=f"real NYC DCWP records not present at {NYC_DIR}"),
 ]
-_WHERE = re.compile(r"^(\w+) >= '([0-9T:.-]+)'$")
-
-
-class FakeSoda:
-    """Answers like Socrata: $limit, $offset, $order, and the one $where shape the source sends."""
-
-    def __init__(self, datasets: dict[str, list[dict]]) -> None:
-        self.datasets = datasets
-
-    def __call__(self, path, query, headers):
-        rows = self.datasets[path.removeprefix("/resource/").removesuffix(".json")]
-        if "$where" in query:
-            field, value = _WHERE.match(query["$where"]).groups()
-            rows = [r for r in rows if r.get(field, "") >= value]
-        start, limit = int(query["$offset"]), int(query["$limit"])
-        return 200, rows[start : start + limit]
 
 
 def real() -> tuple[list[dict], list[dict]]:
@@ -108,18 +91,51 @@ def test_the_same_business_in_both_datasets_is_one_store(warehouse):
     ]
 
 
-def test_second_run_pulls_only_from_the_watermark(warehouse):
+def test_second_run_asks_for_rows_updated_since_the_watermark_minus_the_overlap(warehouse):
     complaints, charges = real()
-    early = [c for c in complaints if c["intake_date"] < "2026-01-08"]
-    server = FakeSoda({"nre2-6m2s": early, "5fn4-dr26": charges})
+    server = FakeSoda({"nre2-6m2s": complaints[:8], "5fn4-dr26": charges})
+    server.touch("nre2-6m2s", 1, "2026-02-01T09:00:00.000Z")  # the latest update of the first load
     with local_server(server) as (base, log):
-        run_source(NycDcwpSource(base_url=base, overlap_days=0), warehouse=warehouse)
+        first = run_source(NycDcwpSource(base_url=base, overlap_hours=2), warehouse=warehouse)
+        # later: two new complaints, one old complaint gets its result, one is re-saved unchanged
         server.datasets["nre2-6m2s"] = complaints
-        second = run_source(NycDcwpSource(base_url=base, overlap_days=0), warehouse=warehouse)
-    assert second.counts["complaints"].inserted == len(complaints) - len(early)
-    assert second.counts["complaints"].unchanged == 2  # the watermark day (two intakes) is re-read
-    assert log[-2]["query"]["$where"] == "intake_date >= '2026-01-05T00:00:00.000'"
-    assert query(warehouse, "SELECT count(*) FROM complaints") == [(10,)]
+        for index in (8, 9):
+            server.touch("nre2-6m2s", index, "2026-03-01T10:00:00.000Z")
+        server.touch("nre2-6m2s", 0, "2026-03-02T08:15:30.250Z", result="Bill Reduced - BLR")
+        second = run_source(NycDcwpSource(base_url=base, overlap_hours=2), warehouse=warehouse)
+    assert first.counts["complaints"].inserted == 8
+    first_where = [r["query"].get("$where") for r in log[:2]]
+    assert first_where == [None, None] and all(r["query"]["$select"] == ":*, *" for r in log)
+    where = {r["path"]: r["query"]["$where"] for r in log[-2:]}
+    # each dataset's own watermark minus the 2-hour overlap
+    assert where == {
+        "/resource/nre2-6m2s.json": ":updated_at > '2026-02-01T07:00:00.000Z'",
+        "/resource/5fn4-dr26.json": ":updated_at > '2026-01-19T22:00:00.000Z'",
+    }
+    assert second.counts["complaints"].inserted == 2
+    assert second.counts["complaints"].updated == 1
+    assert second.counts["complaints"].unchanged == 1  # row 1, in the overlap, recognised by its raw hash
+    # every charge was last updated inside the overlap window: re-read, recognised, not duplicated
+    assert (second.counts["penalties"].inserted, second.counts["penalties"].unchanged) == (0, 7)
+    assert query(warehouse, "SELECT count(*), count(DISTINCT source_record_id) FROM complaints") == [(10, 10)]
+    statuses = dict(query(warehouse, "SELECT source_record_id, source_status FROM complaints"))
+    assert statuses[complaints[0]["record_id"]] == "Bill Reduced - BLR"
+    watermarks = query(
+        warehouse, "SELECT watermark FROM etl_runs WHERE status = 'succeeded' ORDER BY started_at"
+    )
+    assert [json.loads(w[0]) for w in watermarks] == [
+        {"charges_updated_at": FIRST_LOAD, "complaints_updated_at": "2026-02-01T09:00:00.000Z"},
+        {"charges_updated_at": FIRST_LOAD, "complaints_updated_at": "2026-03-02T08:15:30.250Z"},
+    ]
+
+
+def test_system_fields_are_not_part_of_the_raw_hash(warehouse):
+    from etl.ids import raw_hash
+
+    complaints, _ = real()
+    with local_server(FakeSoda({"nre2-6m2s": complaints[:1], "5fn4-dr26": []})) as (base, _):
+        run_source(NycDcwpSource(base_url=base), warehouse=warehouse)
+    assert query(warehouse, "SELECT raw_hash FROM complaints") == [(raw_hash(complaints[0]),)]
 
 
 def test_a_failing_server_leaves_the_warehouse_byte_identical(warehouse):

@@ -2,20 +2,28 @@
 
 Mediated complaints give real intake and result dates (resolution times); charges give the
 agency's enforcement outcomes. Both are joined on DCWP's business id (the store). SODA returns
-every value as a string and omits null keys. Incremental by intake date / violation date, with
-an overlap window because a complaint's result arrives weeks after its intake.
+every value as a string and omits null keys.
+
+Incremental on Socrata's system field `:updated_at` (https://dev.socrata.com/docs/system-fields:
+`$select=:*, *` returns it, `$where=:updated_at > '...'` filters on it): a complaint whose result
+arrives weeks after its intake is re-sent because its row was updated, however old its intake.
+The watermark is the latest `:updated_at` seen per dataset; the next run asks from an overlap
+before it (rows committed late or with a skewed clock), and the unchanged ones it re-reads are
+recognised by their raw hash. System fields are dropped before hashing, so `raw_hash` is the hash
+of the record's own fields, as before.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from etl.http import Page, get_json, make_client, paginate
+from etl.http import Page, PaginationError, get_json, make_client, paginate
 from etl.load import RecordRejectedError, RunContext, SourceMeta
+from etl.raw_archive import RawArchive
 from etl.settings import load_settings
 from etl.text import normalise_name
 
@@ -32,10 +40,12 @@ META = SourceMeta(
     ),
 )
 PLATFORM = "NYC DCWP"
-COMPLAINTS = ("nre2-6m2s", "intake_date")
-CHARGES = ("5fn4-dr26", "violation_date")
+COMPLAINTS = "nre2-6m2s"
+CHARGES = "5fn4-dr26"
 PAGE_SIZE = 1000
-OVERLAP_DAYS = 120  # mediation takes weeks to months: re-read recent intakes to pick up results
+# re-ask this long before the watermark: rows whose update became visible after a later one did
+OVERLAP_HOURS = 48
+UPDATED_AT = ":updated_at"
 
 # result codes where the consumer got something back; CWC is a withdrawal; anything else closed
 RESOLVED_CODES = {"SPF", "AMT", "BLR", "CRC", "GRS", "GEX", "SCR", "GDR", "ACJ"}
@@ -90,6 +100,22 @@ def _first_match(text: str | None, rules: list[tuple[str, str]], default: str) -
     return default
 
 
+def parse_updated_at(text: Any) -> datetime | None:
+    """A SODA fixed timestamp ('2026-01-13T17:30:50.123Z') as naive UTC, or None if unreadable."""
+    try:
+        parsed = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def soql_timestamp(moment: datetime) -> str:
+    """A fixed-timestamp literal in the form SODA returns them (UTC, milliseconds, 'Z')."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 class NycDcwpSource:
     meta = META
 
@@ -97,29 +123,37 @@ class NycDcwpSource:
         self,
         base_url: str | None = None,
         page_size: int = PAGE_SIZE,
-        overlap_days: int = OVERLAP_DAYS,
+        overlap_hours: float = OVERLAP_HOURS,
         transport: httpx.BaseTransport | None = None,
+        archive_raw: bool = True,
     ) -> None:
         self.base_url = base_url
         self.page_size = page_size
-        self.overlap_days = overlap_days
+        self.overlap = timedelta(hours=overlap_hours)
         self.transport = transport
+        # off for dry runs: a run that writes nothing should leave no archive either
+        self.archive_raw = archive_raw
         self.skipped_charges = 0
 
     def extract(self, ctx: RunContext) -> None:
         settings = load_settings()
         previous = json.loads(ctx.previous_watermark) if ctx.previous_watermark else {}
-        watermark = dict(previous)
+        watermark: dict[str, str] = {}
         headers = {"X-App-Token": settings.socrata_app_token} if settings.socrata_app_token else {}
+        archive = RawArchive.for_run(settings.raw_dir, META.source_id, ctx.run_id)
+        self.on_body = archive.save if self.archive_raw else None
         self.stores: set[str] = set()
         with make_client(self.base_url or settings.nyc_base_url, headers, self.transport) as client:
-            for name, (dataset, date_field), handle in (
+            for name, dataset, handle in (
                 ("complaints", COMPLAINTS, self._complaint),
                 ("charges", CHARGES, self._charge),
             ):
-                latest = self._pull(ctx, client, name, dataset, date_field, previous.get(name), handle)
-                if latest:
-                    watermark[name] = max(latest, previous.get(name, latest))
+                key = f"{name}_updated_at"
+                since = parse_updated_at(previous[key]) if previous.get(key) else None
+                latest = self._pull(ctx, client, name, dataset, since, handle)
+                best = max(filter(None, [latest, since]), default=None)
+                if best is not None:
+                    watermark[key] = soql_timestamp(best)
         if watermark:
             ctx.watermark = json.dumps(watermark, sort_keys=True)
         if self.skipped_charges:
@@ -127,33 +161,44 @@ class NycDcwpSource:
                 f"nyc_dcwp: {self.skipped_charges} charges pending or not guilty, not penalties"
             )
 
-    def _pull(self, ctx, client, name, dataset, date_field, since, handle) -> str | None:
-        query: dict[str, Any] = {"$limit": self.page_size, "$order": ":id"}
-        if since:
-            start = date.fromisoformat(since) - timedelta(days=self.overlap_days)
-            # the value is a date we formatted ourselves, never text from a user or a server
-            query["$where"] = f"{date_field} >= '{start.isoformat()}T00:00:00.000'"
+    def _pull(self, ctx, client, name, dataset, since, handle) -> datetime | None:
+        """Page through one dataset (changed since `since` minus the overlap); the latest update seen."""
+        query: dict[str, Any] = {"$select": ":*, *", "$limit": self.page_size, "$order": ":id"}
+        if since is not None:
+            # the literal is a timestamp we formatted ourselves, never text from a user or a server
+            query["$where"] = f"{UPDATED_AT} > '{soql_timestamp(since - self.overlap)}'"
         task = ctx.progress.task(f"nyc_dcwp: {name}")
 
         def fetch(offset: int | None) -> Page[int]:
-            rows = get_json(client, f"/resource/{dataset}.json", params={**query, "$offset": offset or 0})
+            rows = get_json(
+                client,
+                f"/resource/{dataset}.json",
+                params={**query, "$offset": offset or 0},
+                on_body=self.on_body,
+            )
             if not isinstance(rows, list):
-                raise RecordRejectedError(f"{dataset}: expected a JSON list of records")
+                raise PaginationError(
+                    f"{dataset}: expected a JSON list of records, got {type(rows).__name__}"
+                )
             more = len(rows) == self.page_size
             return Page(rows, (offset or 0) + len(rows) if more else None)
 
-        latest: str | None = None
+        table = "complaints" if name == "complaints" else "penalties"
+        latest: datetime | None = None
         for rows in paginate(fetch, load_settings().http_max_pages):
-            for raw in rows:
-                table = "complaints" if name == "complaints" else "penalties"
+            for row in rows:
+                updated = parse_updated_at(row.get(UPDATED_AT)) if isinstance(row, dict) else None
+                if updated is not None:
+                    latest = max(latest or updated, updated)
+                # system fields change when nothing else does; the record is its own fields
+                raw = (
+                    {k: v for k, v in row.items() if not k.startswith(":")} if isinstance(row, dict) else row
+                )
                 record_id = raw.get("record_id") if isinstance(raw, dict) else None
                 try:
                     handle(ctx, raw)
                 except RecordRejectedError as exc:
                     ctx.reject(table, record_id, exc.reason, raw, exc.column)
-                    continue
-                day = str(raw.get(date_field, ""))[:10]
-                latest = max(latest or day, day)
             task.advance(len(rows))
         return latest
 
