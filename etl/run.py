@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,11 +50,14 @@ def run_source(
     params: dict[str, Any] | None = None,
     progress: Progress | None = None,
     dry_run: bool = False,
+    on_phase: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Load `source` into a new warehouse version and publish it; on any failure publish nothing.
 
-    With dry_run the run validates and counts but discards the new version.
+    With dry_run the run validates and counts but discards the new version. `on_phase` is called
+    with the name of each phase boundary the run passes (PHASES), so tests can kill a run there.
     """
+    phase = on_phase or _no_phase
     settings = load_settings()
     warehouse = warehouse or Warehouse(settings.warehouse_dir)
     progress = progress or SilentProgress()
@@ -72,6 +76,7 @@ def run_source(
         )
         warehouse.write_journal(entry)
         path = warehouse.start_version(run_id)
+        phase("copied")
         con = None
         try:
             con = duckdb.connect(str(path))
@@ -87,7 +92,9 @@ def run_source(
             )
             _register_source(con, meta)
             source.extract(ctx)
+            phase("extracted")
             counts = merge_staged(ctx)
+            phase("merged")
             finalize = getattr(source, "finalize", None)
             if finalize is not None:
                 finalize(ctx)
@@ -96,11 +103,13 @@ def run_source(
                 [ctx.as_of or ctx.started_at, meta.source_id],
             )
             build_metrics(con, progress)
+            phase("metrics_built")
             _record_failed_runs(con, warehouse)
             _record_run(con, ctx, counts, path.name)
             con.execute("CHECKPOINT")
             con.close()
             con = None
+            phase("checkpointed")
             if dry_run:
                 warehouse.discard(path)
             else:
@@ -108,18 +117,34 @@ def run_source(
         except BaseException as exc:
             if con is not None:
                 con.close()
-            warehouse.discard(path)
-            entry.status = "failed"
+            # publish can fail after the pointer moved (fsync, utime): then this version is served
+            # and complete, and deleting it would leave CURRENT pointing at nothing
+            served = warehouse.current_path() == path
+            if not served:
+                warehouse.discard(path)
+            entry.status = "succeeded" if served else "failed"
+            entry.warehouse_file = path.name if served else None
             entry.finished_at = utc_now().isoformat()
             entry.error = f"{type(exc).__name__}: {exc}"
             warehouse.write_journal(entry)
             raise
+        if not dry_run:
+            phase("published")
         entry.status = "succeeded" if not dry_run else "dry-run"
         entry.finished_at = utc_now().isoformat()
         entry.warehouse_file = None if dry_run else path.name
         warehouse.write_journal(entry)
+        phase("journaled")
         warehouse.prune(settings.version_grace_seconds)
         return RunResult(run_id, path, counts)
+
+
+# The phase boundaries a run passes, in order (a dry run skips 'published').
+PHASES = ("copied", "extracted", "merged", "metrics_built", "checkpointed", "published", "journaled")
+
+
+def _no_phase(name: str) -> None:
+    pass
 
 
 def _register_source(con: duckdb.DuckDBPyConnection, meta: SourceMeta) -> None:

@@ -82,6 +82,18 @@ class Warehouse:
         return path
 
     def connect_read_only(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to the current version.
+
+        Between reading CURRENT and opening the file, a run may publish a new version and prune
+        this one (at once when the grace period is 0): then follow the pointer again.
+        """
+        for _ in range(5):
+            path = self.require_current()
+            try:
+                return duckdb.connect(str(path), read_only=True)
+            except duckdb.IOException:
+                if path.exists() or self.current_path() == path:
+                    raise
         return duckdb.connect(str(self.require_current()), read_only=True)
 
     # -- building ------------------------------------------------------------------------
@@ -129,6 +141,8 @@ class Warehouse:
     def discard(self, path: Path) -> None:
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        # DuckDB's spill directory, left behind when a run dies while spilling to disk
+        shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
     def prune(self, grace_seconds: int) -> list[Path]:
         """Delete versions that are not current: orphans of dead runs at once, replaced ones once
@@ -141,13 +155,19 @@ class Warehouse:
         }
         removed = []
         now = time.time()
-        for path in self.directory.glob(VERSION_GLOB):
+        # a run killed after its file was deleted may still leave the file's .wal or .tmp behind
+        leftovers = self.directory.glob(VERSION_GLOB + "*")
+        versions = {self.directory / _version_name(leftover.name) for leftover in leftovers}
+        for path in sorted(versions):
             if current is not None and path.name == current.name:
                 continue
-            if path.name in published and now - path.stat().st_mtime < grace_seconds:
+            if path.name in published and path.exists() and now - path.stat().st_mtime < grace_seconds:
                 continue
             self.discard(path)
             removed.append(path)
+        # half-written pointer and journal files of runs killed while writing them (we hold the lock)
+        for stale in [*self.directory.glob(f".{POINTER_NAME}.*.tmp"), *self.journal_dir.glob("*.tmp")]:
+            stale.unlink(missing_ok=True)
         return removed
 
     # -- the run journal -----------------------------------------------------------------
@@ -173,14 +193,28 @@ class Warehouse:
     def mark_dead_runs_failed(self) -> list[JournalEntry]:
         """Runs still 'running' while we hold the lock died without cleaning up (e.g. SIGKILL)."""
         dead = []
+        current = self.current_path()
         for entry in self.journal():
-            if entry.status == "running":
+            if entry.status != "running":
+                continue
+            entry.finished_at = entry.finished_at or utc_now().isoformat()
+            if current is not None and current.name == self.new_version_path(entry.run_id).name:
+                # it died after publishing: its version is complete and served (and records the
+                # run as succeeded inside), so the journal says so too and prune keeps its grace
+                entry.status = "succeeded"
+                entry.warehouse_file = current.name
+            else:
                 entry.status = "failed"
-                entry.finished_at = entry.finished_at or utc_now().isoformat()
                 entry.error = "the run died before finishing (process killed or crashed)"
-                self.write_journal(entry)
                 dead.append(entry)
+            self.write_journal(entry)
         return dead
+
+
+def _version_name(name: str) -> str:
+    """The version file a DuckDB side file belongs to: 'x.duckdb.wal' -> 'x.duckdb'."""
+    head, dot, _ = name.partition(".duckdb")
+    return head + dot
 
 
 def _fsync_file(path: Path) -> None:

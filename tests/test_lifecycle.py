@@ -136,3 +136,65 @@ def test_a_replaced_version_is_kept_for_the_grace_period_however_old_it_is(wareh
     # ...but replaced just now: a dashboard may still be reading it
     assert warehouse.current_path() != first
     assert first.exists()
+
+
+class _FsyncFailsAfterRename(Warehouse):
+    def publish(self, path: Path) -> None:
+        super().publish(path)
+        raise OSError("fsync of the directory failed")
+
+
+def test_an_error_after_the_pointer_moved_keeps_the_served_version(warehouse):
+    run_source(RecordsSource(STORES, complaints()[:1]), warehouse=warehouse)
+    failing = _FsyncFailsAfterRename(warehouse.directory)
+    with pytest.raises(OSError, match="fsync"):
+        run_source(RecordsSource(STORES, complaints()), warehouse=failing)
+    # CURRENT already names the new version: it must still be there, complete
+    with warehouse.connect_read_only() as con:
+        assert con.execute("SELECT count(*) FROM complaints").fetchone()[0] == 3
+    entry = warehouse.journal()[-1]
+    assert entry.status == "succeeded" and entry.warehouse_file == warehouse.current_path().name
+
+
+class _Died(BaseException):
+    """Stands in for SIGKILL in-process: no handler of run_source may catch it after publishing."""
+
+
+def _die_at(name: str):
+    def on_phase(phase: str) -> None:
+        if phase == name:
+            raise _Died(phase)
+
+    return on_phase
+
+
+def test_a_run_that_died_after_publishing_is_recorded_as_succeeded_and_keeps_its_grace(
+    warehouse, monkeypatch
+):
+    monkeypatch.setenv("STOREWATCH_VERSION_GRACE_SECONDS", "600")
+    run_source(RecordsSource(STORES, complaints()[:1]), warehouse=warehouse)
+    with pytest.raises(_Died):
+        run_source(RecordsSource(STORES, complaints()), warehouse=warehouse, on_phase=_die_at("published"))
+    served = warehouse.current_path()
+    assert warehouse.journal()[-1].status == "running"  # nobody lived to write the journal
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    dead = [e for e in warehouse.journal() if e.warehouse_file == served.name]
+    assert [e.status for e in dead] == ["succeeded"]
+    # it was served until just now: a dashboard may still be reading it
+    assert served.exists() and warehouse.current_path() != served
+    with warehouse.connect_read_only() as con:
+        statuses = [r[0] for r in con.execute("SELECT status FROM etl_runs").fetchall()]
+    assert statuses == ["succeeded"] * 3
+
+
+def test_leftovers_of_killed_runs_are_removed_by_the_next_run(warehouse):
+    run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    directory = warehouse.directory
+    (directory / ".CURRENT.4242.tmp").write_text("warehouse-half\n")
+    (directory / "runs" / "20260101T000000-fixture-dead.tmp").write_text("{")
+    (directory / "warehouse-20260101T000000-fixture-dead.duckdb.wal").write_bytes(b"x")
+    (directory / "warehouse-20260101T000000-fixture-dead.duckdb.tmp").mkdir()
+    result = run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
+    left = sorted(p.name for p in directory.iterdir())
+    assert left == sorted(["CURRENT", "etl.lock", "runs", result.path.name])
+    assert all(p.suffix == ".json" for p in (directory / "runs").iterdir())
