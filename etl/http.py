@@ -182,7 +182,9 @@ class Page(Generic[Cursor]):
 
 
 def paginate(
-    fetch: Callable[[Cursor | None], Page[Cursor]], max_pages: int | None = None
+    fetch: Callable[[Cursor | None], Page[Cursor]],
+    max_pages: int | None = None,
+    what: str = "the server",
 ) -> Iterator[list[Any]]:
     """Yield the items of each page until a page is empty or has no next cursor.
 
@@ -201,14 +203,14 @@ def paginate(
             json.dumps(page.items, sort_keys=True, default=str).encode("utf-8")
         ).hexdigest()
         if fingerprint in seen_pages:
-            raise PaginationError("the server returned the same page twice; stopping")
+            raise PaginationError(f"{what} returned the same page twice (cursor {cursor!r}); stopping")
         seen_pages.add(fingerprint)
         yield page.items
         if page.next_cursor is None:
             return
         key = json.dumps(page.next_cursor, default=str)
         if key in seen_cursors:
-            raise PaginationError(f"the server repeated the cursor {key}; stopping")
+            raise PaginationError(f"{what} repeated the cursor {key}; stopping")
         seen_cursors.add(key)
         cursor = page.next_cursor
-    raise PaginationError(f"more than {max_pages} pages; stopping (raise STOREWATCH_HTTP_MAX_PAGES)")
+    raise PaginationError(f"{what}: more than {max_pages} pages; stopping (raise STOREWATCH_HTTP_MAX_PAGES)")

@@ -320,7 +320,8 @@ class CfpbApiSource:
                 hits = data["hits"].get("hits") or []
                 return Page(hits, self.next_cursor(hits, cursor))
 
-            for hits in paginate(fetch, settings.http_max_pages):
+            what = f"the CFPB API at {client.base_url}"
+            for hits in paginate(fetch, settings.http_max_pages, what):
                 loader.load(hit.get("_source") if isinstance(hit, dict) else hit for hit in hits)
                 task.advance(len(hits))
         if loader.latest is not None:

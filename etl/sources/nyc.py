@@ -185,7 +185,8 @@ class NycDcwpSource:
 
         table = "complaints" if name == "complaints" else "penalties"
         latest: datetime | None = None
-        for rows in paginate(fetch, load_settings().http_max_pages):
+        what = f"SODA dataset {dataset} at {client.base_url}"
+        for rows in paginate(fetch, load_settings().http_max_pages, what):
             for row in rows:
                 updated = parse_updated_at(row.get(UPDATED_AT)) if isinstance(row, dict) else None
                 if updated is not None:
