@@ -7,6 +7,7 @@ margins are tight so the charts stay readable on a phone-width screen.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 
@@ -45,6 +46,12 @@ def _layout(figure: go.Figure, title: str | None = None, height: int = 420) -> g
     return figure
 
 
+def inert(text: object) -> str:
+    """A name as Plotly text: its labels and hovers render <b>, <br>, <a href> and &entities; names
+    from sources must show as written, so < > & become entities (which Plotly shows literally)."""
+    return html.escape(str(text), quote=False)
+
+
 def colour_for(index: int) -> str:
     return OKABE_ITO[index % len(OKABE_ITO)]
 
@@ -65,7 +72,7 @@ def monthly_trend(monthly: pd.DataFrame, labels: Mapping[str, str], title: str |
             figure.add_scatter(
                 x=rows["month"],
                 y=rows[column],
-                name=platform,
+                name=inert(platform),
                 mode="lines",
                 line={
                     "color": colour,
@@ -74,7 +81,8 @@ def monthly_trend(monthly: pd.DataFrame, labels: Mapping[str, str], title: str |
                 },
                 legendgroup=platform,
                 showlegend=row == 1,
-                hovertemplate=f"{platform}<br>%{{x|%Y-%m}}: %{{y:,}}<extra></extra>",
+                # the name is data, not template: a %{...} in it is not substituted
+                hovertemplate="%{fullData.name}<br>%{x|%Y-%m}: %{y:,}<extra></extra>",
                 row=row,
                 col=1,
             )
@@ -116,7 +124,7 @@ def funnel_plot(
             name=labels.get(f"funnel_{position}", position),
             marker={"color": FUNNEL_COLOURS.get(position, "#777777"), "size": 7, "opacity": 0.8},
             customdata=rows["merchant_id"].to_numpy(),
-            text=rows["name"].to_numpy(),
+            text=[inert(name) for name in rows["name"]],
             hovertemplate="%{text}<br>%{x:,.0f} orders<br>%{y:.2f} ‰<extra></extra>",
         )
     # Keep the stores in view: the limits fan out towards tiny volumes where there are no stores.
@@ -151,7 +159,7 @@ def survival_curves(
     for index, group in enumerate(groups):
         rows = curves[curves["group_value"] == group].sort_values("day")
         colour = TIER_COLOURS.get(group, "#000000" if group == "store" else colour_for(index))
-        name = group_labels.get(group, str(group))
+        name = inert(group_labels.get(group, str(group)))
         figure.add_scatter(
             x=pd.concat([rows["day"], rows["day"][::-1]]),
             y=pd.concat([rows["ci_high"], rows["ci_low"][::-1]]),
@@ -170,7 +178,7 @@ def survival_curves(
             line={"color": colour, "width": 2, "shape": "hv", "dash": "dash" if index >= 8 else "solid"},
             name=name,
             legendgroup=str(group),
-            hovertemplate=name + "<br>%{x} d: %{y:.0%}<extra></extra>",
+            hovertemplate="%{fullData.name}<br>%{x} d: %{y:.0%}<extra></extra>",
         )
     # frame the x axis where the curves still move: until every group is below 2 % unresolved
     moving = curves.loc[curves["survival"] > 0.02, "day"]
@@ -202,11 +210,11 @@ def tier_bars(
     for tier in [t for t in TIER_ORDER if t in set(consistency["size_tier"])]:
         rows = consistency[consistency["size_tier"] == tier]
         figure.add_bar(
-            x=[wrap(violation_labels.get(v, v)) for v in rows["violation_type"]],
+            x=[wrap(inert(violation_labels.get(v, v))) for v in rows["violation_type"]],
             y=rows[value],
-            name=tier_labels.get(tier, tier),
+            name=inert(tier_labels.get(tier, tier)),
             marker={"color": TIER_COLOURS[tier]},
-            hovertemplate="%{x}<br>" + tier_labels.get(tier, tier) + ": %{y:.3g}<extra></extra>",
+            hovertemplate="%{x}<br>%{fullData.name}: %{y:.3g}<extra></extra>",
         )
     figure.update_layout(
         barmode="group",
@@ -238,7 +246,7 @@ def odds_ratios(tests: pd.DataFrame, row_labels: list[str], title: str | None = 
     colours = [TIER_COLOURS.get(tier, "#777777") for tier in tests["size_tier"]]
     figure.add_scatter(
         x=tests["odds_ratio"],
-        y=row_labels,
+        y=[inert(label) for label in row_labels],
         mode="markers",
         marker={"color": colours, "size": 10, "symbol": "diamond"},
         error_x={
@@ -273,12 +281,12 @@ def severity_mix(
     for index, sanction in enumerate(sanction_order):
         rows = counts[counts["sanction_type"] == sanction].set_index("size_tier").reindex(tiers)
         figure.add_bar(
-            y=[tier_labels.get(t, t) for t in tiers],
+            y=[inert(tier_labels.get(t, t)) for t in tiers],
             x=rows["penalties"].fillna(0),
             orientation="h",
-            name=sanction_labels.get(sanction, sanction),
+            name=inert(sanction_labels.get(sanction, sanction)),
             marker={"color": ramp[index % len(ramp)]},
-            hovertemplate="%{y}: %{x:,} (" + sanction_labels.get(sanction, sanction) + ")<extra></extra>",
+            hovertemplate="%{y}: %{x:,} (%{fullData.name})<extra></extra>",
         )
     figure.update_layout(barmode="stack", barnorm="percent", xaxis={"ticksuffix": " %"})
     return _layout(figure, title, height=320)

@@ -37,6 +37,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "此数据库尚未建立指标表（{tables}）。指标层就绪后，请运行 `./storewatch etl demo` 重新生成。",
     ),
     "as_of": ("As of {date}", "数据截至 {date}"),
+    "ignored_values": (
+        "Not applied (not a known value or not a date): {values}",
+        "未应用（不是已知取值或不是日期）：{values}",
+    ),
     "sources": ("Sources", "数据来源"),
     "synthetic_tag": ("synthetic", "合成"),
     "licence": ("licence", "许可"),

@@ -19,6 +19,7 @@ from etl.exports import UTF8_BOM, neutralise_formulas
 
 _OWNED = "_url_keys"  # query parameters the current run set; the frame drops the others
 GLOBAL_PARAMS = ("lang",)
+MAX_SHOWN = 60  # characters of a rejected URL value repeated back to the reader
 
 
 def begin_run() -> None:
@@ -55,7 +56,9 @@ def url_multiselect(
     label: str, options: Sequence[str], key: str, format_func: Callable[[str], str] = str
 ) -> list[str]:
     if key not in st.session_state:
-        st.session_state[key] = [v for v in st.query_params.get_all(key) if v in options]
+        wanted = st.query_params.get_all(key)
+        st.session_state[key] = [v for v in wanted if v in options]
+        ignored([v for v in wanted if v not in options])
     else:
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
     value = st.multiselect(label, list(options), key=key, format_func=format_func, placeholder=t("all"))
@@ -73,6 +76,7 @@ def url_selectbox(
     if key not in st.session_state or st.session_state[key] not in options:
         wanted = st.query_params.get(key)
         st.session_state[key] = wanted if wanted in options else options[0]
+        ignored([wanted] if wanted and wanted not in options else [])
     if horizontal:
         value = st.radio(label, list(options), key=key, format_func=format_func, horizontal=True)
     else:
@@ -92,8 +96,11 @@ def url_text(label: str, key: str, placeholder: str = "") -> str:
 def url_period(label: str, key: str, lowest: date, highest: date) -> tuple[date | None, date | None]:
     """A date range kept in the URL as key_from / key_to (ISO dates)."""
     if key not in st.session_state:
-        start = _parse_date(st.query_params.get(f"{key}_from")) or lowest
-        end = _parse_date(st.query_params.get(f"{key}_to")) or highest
+        given = [st.query_params.get(f"{key}_from"), st.query_params.get(f"{key}_to")]
+        start, end = (_parse_date(text) for text in given)
+        ignored([text for text, day in zip(given, (start, end), strict=True) if text and day is None])
+        start, end = start or lowest, end or highest
+        start, end = (start, end) if start <= end else (end, start)
     else:  # carried over from a page or table with other bounds: keep it inside these
         start, end = (*tuple(st.session_state[key] or ()), lowest, highest)[:2]
         end = end or highest
@@ -103,6 +110,15 @@ def url_period(label: str, key: str, lowest: date, highest: date) -> tuple[date 
     publish(f"{key}_from", start.isoformat() if start and start != lowest else None)
     publish(f"{key}_to", end.isoformat() if end and end != highest else None)
     return (start if start != lowest else None, end if end and end != highest else None)
+
+
+def ignored(values: Sequence[str]) -> None:
+    """Say which values from a link were not understood (and so not applied), shown as plain text."""
+    if values:
+        shown = ", ".join(
+            escape_markdown(v[:MAX_SHOWN] + ("…" if len(v) > MAX_SHOWN else "")) for v in values
+        )
+        st.caption(t("ignored_values", values=shown))
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -125,7 +141,7 @@ def plotly_config(name: str) -> dict:
     return {
         "displaylogo": False,
         "responsive": True,
-        "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+        "toImageButtonOptions": {"format": "png", "filename": file_safe(name), "scale": 2},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],
     }
 
@@ -140,16 +156,31 @@ def chart(
     """A Plotly chart (PNG from its toolbar) followed by a CSV of the data it plots."""
     kwargs = {"on_select": on_select, "selection_mode": ("points",)} if on_select != "ignore" else {}
     event = st.plotly_chart(figure, key=key, config=plotly_config(name), width="stretch", **kwargs)
+    table_csv_button(data, f"{name}.csv", f"{key}_csv")
+    return event
+
+
+def file_safe(name: str) -> str:
+    """A download file name without the slashes, quotes or markup a store or platform name may carry."""
+    return re.sub(r"[^\w.-]", "_", name)[:150]
+
+
+def safe_links(urls: pd.Series) -> pd.Series:
+    """Only http(s) links become clickable; a source's javascript: or data: URL is dropped."""
+    return urls.where(urls.astype("string").str.match(r"(?i)^https?://", na=False), None)
+
+
+def table_csv_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """The CSV of a small table shown on a page (not an extract: those go through etl/exports.py)."""
     st.download_button(
         t("download_chart_csv"),
-        data=lambda: frame_to_csv(data),  # written only when asked for
-        file_name=f"{name}.csv",
+        data=lambda: frame_to_csv(frame),  # written only when asked for
+        file_name=file_safe(file_name),
         mime="text/csv",
-        key=f"{key}_csv",
+        key=key,
         on_click="ignore",
         icon=":material/download:",
     )
-    return event
 
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
@@ -174,12 +205,33 @@ def _stringify_nested(table: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=:])")
+# Every ASCII character CommonMark lets a backslash escape that Streamlit's Markdown gives a meaning
+# to: emphasis, links, headings, lists, tables, HTML, entities (&) and LaTeX ($).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=&^\"'])")
+# A colon only matters where it opens a :colour[...] directive, a :material/icon: or an :emoji:
+# shortcode; ids such as demo:m3 keep theirs unescaped. Icons and shortcodes are replaced in the text
+# after escapes are read, so a backslash does not stop them: an invisible word joiner does.
+_DIRECTIVE_COLON = re.compile(r":(?=[\w+\-/\\]*[:\[])")
+_WORD_JOINER = "\u2060"
+# Line breaks would start new blocks (a heading, a list item); other control characters render as
+# nothing useful. Both become a space.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# An unbalanced right-to-left override in a name would reverse the text after it on the page.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
 
 
-def plain(text: str) -> str:
-    """Show a name exactly as recorded: a source's text must not become Markdown links or markup."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+def escape_markdown(text: object) -> str:
+    """Source or user text as inert Markdown: shown exactly as recorded, never as markup or links."""
+    value = "" if text is None else str(text)
+    value = _MARKDOWN_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", value))
+    value = _DIRECTIVE_COLON.sub(r"\\:" + _WORD_JOINER, value)
+    if _BIDI_CONTROL.search(value):
+        value = f"{_ISOLATE}{value}{_POP_ISOLATE}"
+    return value
+
+
+plain = escape_markdown  # the earlier name, kept for callers outside the dashboard pages
 
 
 def format_number(value: object, digits: int = 1) -> str:

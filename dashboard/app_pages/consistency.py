@@ -106,6 +106,7 @@ def main() -> None:
     st.caption(t("drilldown_count", n=f"{int(total):,}", shown=min(int(total), DRILLDOWN_ROWS)))
     sanctions = db.labels("sanction_scale", lang)
     rows["sanction_type"] = rows["sanction_type"].map(lambda v: sanctions.get(v, v))
+    rows["document_url"] = ui.safe_links(rows["document_url"])
     st.dataframe(
         rows.head(DRILLDOWN_ROWS),
         hide_index=True,

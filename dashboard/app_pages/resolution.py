@@ -93,14 +93,7 @@ def main() -> None:
             "p90_days": st.column_config.NumberColumn(format="%.1f"),
         },
     )
-    st.download_button(
-        t("download_chart_csv"),
-        data=ui.frame_to_csv(summary),
-        file_name=f"storewatch_resolution_summary_{grouping}.csv",
-        mime="text/csv",
-        key="summary_csv",
-        on_click="ignore",
-    )
+    ui.table_csv_button(summary, f"storewatch_resolution_summary_{grouping}.csv", "summary_csv")
 
 
 main()

@@ -87,14 +87,15 @@ def store_url(merchant_id: str) -> str:
 def show_results(text: str) -> None:
     found = search(text)
     if found.empty:
-        st.warning(t("store_not_found", q=text))
+        st.warning(t("store_not_found", q=ui.escape_markdown(text)))
         return
     st.subheader(t("search_results"))
     for row in found.itertuples():
         closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
         st.page_link(
             THIS_PAGE,
-            label=f"{ui.plain(row.name)} — {row.platform} · {ui.plain(row.entity_name or '')}{closed}",
+            label=f"{ui.escape_markdown(row.name)} — {ui.escape_markdown(row.platform)} · "
+            f"{ui.escape_markdown(row.entity_name)}{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
             icon=":material/storefront:",
         )
@@ -133,7 +134,7 @@ def scorecard(merchant_id: str, lang: str) -> None:
                 t(
                     "peer_sentence",
                     tier=i18n.tier_label(s["size_tier"]),
-                    category=i18n.store_category_label(s["category"]),
+                    category=ui.escape_markdown(i18n.store_category_label(s["category"])),
                     pct=f"{s['peer_percentile']:.0f}",
                 )
             )
@@ -210,6 +211,7 @@ def penalties(merchant_id: str, lang: str) -> None:
     sanctions = db.labels("sanction_scale", lang)
     rows["violation_type"] = rows["violation_type"].map(lambda v: violations.get(v, v))
     rows["sanction_type"] = rows["sanction_type"].map(lambda v: sanctions.get(v, v))
+    rows["document_url"] = ui.safe_links(rows["document_url"])
     st.dataframe(
         rows,
         hide_index=True,
@@ -240,7 +242,7 @@ def entity_stores(store: pd.Series) -> None:
         closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
         st.page_link(
             THIS_PAGE,
-            label=f"{ui.plain(row.name)} — {row.platform}{closed}",
+            label=f"{ui.escape_markdown(row.name)} — {ui.escape_markdown(row.platform)}{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
             icon=":material/storefront:",
         )
@@ -251,7 +253,8 @@ def entity_stores(store: pd.Series) -> None:
             st.markdown(f"**{t('succeeds')}**")
             st.markdown(
                 "\n".join(
-                    f"- {ui.plain(r.name)} ({r.platform}, {t('closed')} {r.closed_on:%Y-%m-%d})"
+                    f"- {ui.escape_markdown(r.name)} ({ui.escape_markdown(r.platform)}, "
+                    f"{t('closed')} {r.closed_on:%Y-%m-%d})"
                     for r in predecessors.itertuples()
                 )
             )
@@ -260,13 +263,13 @@ def entity_stores(store: pd.Series) -> None:
 def store_page(merchant_id: str, lang: str) -> None:
     found = db.query(STORE_SQL, [merchant_id])
     if found.empty:
-        st.warning(t("unknown_store", id=merchant_id))
+        st.warning(t("unknown_store", id=ui.escape_markdown(merchant_id)))
         return
     store = found.iloc[0]
-    st.header(ui.plain(store["name"]))
+    st.header(ui.escape_markdown(store["name"]), anchor=False)
     facts = [
-        f"{t('platform')}: {store['platform']}",
-        f"{t('store_category')}: {i18n.store_category_label(store['category'])}",
+        f"{t('platform')}: {ui.escape_markdown(store['platform'])}",
+        f"{t('store_category')}: {ui.escape_markdown(i18n.store_category_label(store['category']))}",
     ]
     if pd.notna(store["opened_on"]):
         facts.append(f"{t('opened')}: {store['opened_on']:%Y-%m-%d}")
@@ -277,8 +280,9 @@ def store_page(merchant_id: str, lang: str) -> None:
     st.markdown(" · ".join(facts))
     if pd.notna(store["entity_name"]):
         st.markdown(
-            f"{t('entity')}: **{ui.plain(store['entity_name'])}** · {t('registration')}: "
-            f"`{store['registration_number'] or '–'}`"
+            # not a `code` span: a backtick in the number would close it, and escapes do not work inside
+            f"{t('entity')}: **{ui.escape_markdown(store['entity_name'])}** · {t('registration')}: "
+            f"{ui.escape_markdown(store['registration_number'] or '–')}"
         )
     st.caption(f"{t('store_link')}: `{store_url(merchant_id)}`")
     scorecard(merchant_id, lang)

@@ -1,0 +1,221 @@
+"""Hostile text for the dashboard side: a small warehouse whose names, categories, issues and ids carry
+script tags, Markdown, formulas, bidi overrides and control characters, loaded through the real load
+path, plus the hostile values fed into every URL parameter and filter box."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+from etl.load import SourceMeta
+from etl.run import run_source
+from etl.sources.demo import DemoConfig
+from etl.text import normalise_name
+from tests.conftest import build_demo
+
+SCRIPT = "<script>window.__pwned=1</script>"
+IMG = '<img src=x onerror="window.__pwned=1">'
+MARKDOWN = "**bold** [link](javascript:alert(1))"
+LATEX = "$x^2$ and $$\\frac{1}{0}$$"
+COLOUR = ":red[alarm] :material/warning:"
+BIDI = "\u202egnp.exe\u202c shop \u05e9\u05dc\u05d5\u05dd"
+EMOJI = "🛒💥👩‍👩‍👧 shop"
+CONTROL = "tab\there\x07bell\x1bESC\u200bzero"
+FORMULAS = (
+    '=HYPERLINK("http://evil.invalid","x")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "\t=1",
+    "\r=1",
+)
+SQL = "x'); DROP TABLE merchants; --"
+LONG = "长" * 3000 + "<b>end</b>"
+
+# What each hostile store is called; the first is the one the browser test opens.
+STORE_NAMES = {
+    "h-script": f"{SCRIPT} Shop",
+    "h-img": f"{IMG} Store",
+    "h-markdown": f"{MARKDOWN} {COLOUR} {LATEX}",
+    "h-bidi": BIDI,
+    "h-emoji": EMOJI,
+    "h-control": CONTROL,
+    "h-formula": FORMULAS[0],
+    "h-plus": FORMULAS[1],
+    "h-at": FORMULAS[2],
+    "h-minus": FORMULAS[3],
+    "h-tab": FORMULAS[4],
+    "h-cr": FORMULAS[5],
+    "h-sql": SQL,
+    "h-long": LONG,
+    "h-newline": "line one\n# heading\n- item\n---",
+    "h-code": "`code` ```fence``` <!-- c -->",
+}
+HOSTILE_PLATFORM = "<b>Evil</b>Mall**"
+AS_OF = datetime(2026, 10, 31)
+ORDERS_PER_MONTH = 400  # enough orders for a rate and a funnel position
+COMPLAINTS_PER_STORE = 30  # above the 25 below which the page says "too few records"
+
+META = SourceMeta(
+    source_id="hostile",
+    name="Hostile fixture",
+    publisher="tests",
+    homepage=None,
+    licence=None,
+    is_synthetic=True,
+    description="stores and complaints whose text tries to run or render",
+)
+
+
+def store_id(key: str) -> str:
+    return f"hostile:{key}"
+
+
+class HostileSource:
+    """Emits the hostile stores with orders, complaints and penalties through the production loader."""
+
+    meta = META
+
+    def extract(self, ctx) -> None:
+        ctx.as_of = AS_OF
+        ctx.emit(
+            "entities",
+            {
+                "source_record_id": "ent",
+                "name": f"{SCRIPT} {MARKDOWN} Holdings",
+                "name_normalised": normalise_name("hostile holdings"),
+                "registration_number": "`91**X**` <i>",
+            },
+            {"id": "ent"},
+        )
+        for index, (key, name) in enumerate(STORE_NAMES.items()):
+            platform = HOSTILE_PLATFORM if key == "h-emoji" else "Tmall"
+            ctx.emit(
+                "merchants",
+                {
+                    "source_record_id": key,
+                    "name": name,
+                    "name_normalised": normalise_name(name) or key,
+                    "platform": platform,
+                    "entity_id": ctx.stable_id("ent"),
+                    # what the store sells is free text from the source
+                    "category": f"{IMG} {COLOUR}" if index % 2 else "electronics",
+                    "store_url": "javascript:window.__pwned=1",
+                },
+                {"id": key},
+            )
+            for month in range(12):
+                period = date(2025 + (month + 11) // 12, (month + 10) % 12 + 1, 1)
+                ctx.emit(
+                    "merchant_volume",
+                    {
+                        "source_record_id": f"{key}-{month}",
+                        "merchant_id": ctx.stable_id(key),
+                        "period": period,
+                        "orders": ORDERS_PER_MONTH,
+                        "currency": "CNY",
+                    },
+                    {"id": f"{key}-{month}"},
+                )
+            for n in range(COMPLAINTS_PER_STORE):
+                filed = AS_OF - timedelta(days=5 + 9 * n)
+                closed = filed + timedelta(days=1 + n % 7) if n % 3 else None
+                ctx.emit(
+                    "complaints",
+                    {
+                        "source_record_id": f"{key}-c{n}",
+                        "merchant_id": ctx.stable_id(key),
+                        "platform": platform,
+                        "filed_at": filed,
+                        "closed_at": closed,
+                        "category": "quality",
+                        "issue": FORMULAS[n % len(FORMULAS)] + f" {SCRIPT} {MARKDOWN}",
+                        "status": "resolved" if closed else "open",
+                        "platform_intervened": n % 2 == 0,
+                    },
+                    {"id": f"{key}-c{n}"},
+                )
+            ctx.emit(
+                "penalties",
+                {
+                    "source_record_id": f"{key}-p",
+                    "merchant_id": ctx.stable_id(key),
+                    "entity_id": ctx.stable_id("ent"),
+                    "authority_type": "platform",
+                    "authority_name": f"{IMG} {COLOUR}",
+                    "decided_at": date(2026, 6, 1),
+                    "violation_type": "counterfeit",
+                    "violation_raw": FORMULAS[index % len(FORMULAS)],
+                    "sanction_type": "warning",
+                    "document_url": "javascript:window.__pwned=1",
+                },
+                {"id": f"{key}-p"},
+            )
+
+
+# Values for URL parameters, the search box and the extract filters.
+PARAM_VALUES = [
+    "",
+    "unknown-value",
+    SQL,
+    "' OR '1'='1",
+    "%",
+    "_",
+    "\\",
+    SCRIPT,
+    MARKDOWN,
+    COLOUR,
+    LATEX,
+    BIDI,
+    EMOJI,
+    "nul\x00byte",
+    "9" * 400,
+    "-1",
+    "1e308",
+    "NaN",
+    "2026-02-30",
+    "0000-01-01",
+    "99999-12-31",
+    "2026-13-01",
+    "1970-01-01",
+    "x" * 10_000,
+    FORMULAS[0],
+]
+
+
+def build_hostile_warehouse(directory: Path) -> Path:
+    warehouse = build_demo(directory, DemoConfig(complaints=2_000, seed=5))
+    run_source(HostileSource(), warehouse=warehouse)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per test module; treat as read-only."""
+    return build_hostile_warehouse(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture
+def hostile_env(hostile_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STOREWATCH_DATA_DIR", str(hostile_data))
+    st.cache_data.clear()
+    return hostile_data
+
+
+@pytest.fixture
+def offered(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable]:
+    """file name -> the callable a deferred download button runs when clicked (the page's own)."""
+    found: dict[str, Callable] = {}
+    original = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    return found

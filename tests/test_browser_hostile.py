@@ -1,0 +1,120 @@
+"""In Debian's Chromium: hostile store names on the store page, overview and funnel run nothing and show
+as the literal text they are."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+
+from tests.hostile_web import COLOUR, MARKDOWN, SCRIPT, STORE_NAMES, build_hostile_warehouse, store_id
+from tests.test_browser import CHROMIUM, ROOT, browser, free_port, wait_for_app  # noqa: F401
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian chromium not installed (scripts/ensure-chromium.sh)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = build_hostile_warehouse(tmp_path_factory.mktemp("browser_hostile"))
+    port = free_port()
+    env = {**os.environ, "STOREWATCH_DATA_DIR": str(data)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"streamlit did not start, see {log.name}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def open_page(browser, url: str):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 2400})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))  # alert(1) would land here
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_app(page)
+    return page, errors
+
+
+def pwned(page) -> bool:
+    return page.evaluate("() => window.__pwned !== undefined")
+
+
+def test_store_page_shows_script_and_markdown_as_text(hostile_url, browser):  # noqa: F811
+    page, errors = open_page(browser, f"{hostile_url}/store?lang=en&store={quote(store_id('h-script'))}")
+    try:
+        heading = page.locator("[data-testid='stMain'] h2").first
+        heading.wait_for(timeout=30_000)
+        assert heading.inner_text().strip() == STORE_NAMES["h-script"]  # the literal <script> text
+        page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+        main = page.inner_text("[data-testid='stMain']")
+        assert f"{SCRIPT} {MARKDOWN} Holdings" in main  # the legal entity's name, as text
+        assert not pwned(page)
+    finally:
+        page.close()
+    assert not errors, errors
+
+
+def test_markdown_name_is_not_rendered(hostile_url, browser):  # noqa: F811
+    page, errors = open_page(browser, f"{hostile_url}/store?lang=en&store={quote(store_id('h-markdown'))}")
+    try:
+        heading = page.locator("[data-testid='stMain'] h2").first
+        heading.wait_for(timeout=30_000)
+        text = heading.inner_text().replace("\u2060", "")  # the page's invisible icon breaker
+        assert MARKDOWN in text and COLOUR in text, text  # colour and :material/icon: syntax shown
+        assert heading.locator("a, strong, .katex").count() == 0  # no link, bold or maths rendered
+        assert not pwned(page)
+    finally:
+        page.close()
+    assert not errors, errors
+
+
+def test_overview_and_funnel_hovers_stay_inert(hostile_url, browser):  # noqa: F811
+    page, errors = open_page(browser, f"{hostile_url}/?lang=en&funnel=Tmall")
+    try:
+        funnel = page.locator(".js-plotly-plot").nth(1)
+        funnel.locator(".scatterlayer .trace .points path").first.wait_for(timeout=30_000)
+        legend = page.locator(".js-plotly-plot").first.locator(".legend").text_content()
+        assert "<b>Evil</b>Mall**" in legend  # the hostile platform's name, tags shown not applied
+        # every point's hover text, as Plotly will draw it: the tags stay literal
+        texts = funnel.evaluate("el => el.data.filter(t => t.text).flatMap(t => Array.from(t.text))")
+        assert any(t.startswith("&lt;script&gt;") for t in texts), texts[:5]
+        points = funnel.locator(".scatterlayer .trace .points path")
+        for index in range(min(points.count(), 40)):
+            box = points.nth(index).bounding_box()
+            if box:
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        assert not pwned(page)
+        assert page.locator(".hoverlayer img, .js-plotly-plot img").count() == 0
+    finally:
+        page.close()
+    assert not errors, errors
