@@ -1,0 +1,116 @@
+"""`storewatch export`: the downloads page's extracts without its browser cap, streamed to a file.
+
+The rows, columns, formula neutralising and citation are etl/exports.py's, so a file written here
+equals the one the page offers for the same filters (tests/test_export_cli.py compares them).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import typer
+from rich.console import Console
+
+from etl import exports
+from etl.exports import DATASETS, Dataset, Filters
+from etl.progress import rich_progress
+from etl.settings import load_settings
+from etl.warehouse import Warehouse, WarehouseMissingError
+
+FORMATS = ("csv", "parquet")
+console = Console(stderr=True)
+
+
+def _date(text: str | None, option: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {text!r}", param_hint=option) from exc
+
+
+def _stream(
+    dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, path: Path, fmt: str, metadata
+):
+    """Write the extract batch by batch, advancing a progress bar over the matching rows."""
+    total = exports.count_rows(dataset, filters, con)
+    sql, params = exports.build_select(dataset, filters, con, stringify_nested=fmt == "csv")
+    reader = con.sql(sql, params=params).to_arrow_reader(exports.BATCH_ROWS)
+    rows = 0
+    with rich_progress() as progress:
+        task = progress.task(f"{dataset.name} → {path.name}", total=total)
+        if fmt == "csv":
+            with open(path, "wb") as sink:
+                sink.write(exports.UTF8_BOM)  # as the page's CSV: Excel then reads Chinese as UTF-8
+                with pacsv.CSVWriter(sink, reader.schema) as writer:
+                    for batch in reader:
+                        writer.write_batch(exports.neutralise_batch(batch))
+                        rows += batch.num_rows
+                        task.advance(batch.num_rows)
+        else:
+            schema = reader.schema.with_metadata({k: v.encode() for k, v in metadata.items()})
+            with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+                for batch in reader:
+                    writer.write_batch(batch.replace_schema_metadata(schema.metadata))
+                    rows += batch.num_rows
+                    task.advance(batch.num_rows)
+    return rows
+
+
+def export(
+    dataset: Annotated[str, typer.Argument(help=f"What to export: {', '.join(DATASETS)}.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (replaced only once complete).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv (formulas neutralised) or parquet.")] = "csv",
+    platform: Annotated[list[str] | None, typer.Option(help="Platform (repeat for several).")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Complaint or store category code.")] = None,
+    violation: Annotated[list[str] | None, typer.Option(help="Violation type code.")] = None,
+    tier: Annotated[
+        list[str] | None, typer.Option(help="Size tier: small, mid, large, top, unknown.")
+    ] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    store: Annotated[str | None, typer.Option(help="One store id, e.g. demo:m123.")] = None,
+) -> None:
+    """Export a dataset with the downloads page's filters, streamed to CSV or Parquet, no row cap."""
+    if dataset not in DATASETS:
+        console.print(f"[red]unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}[/red]")
+        raise typer.Exit(2)
+    if fmt not in FORMATS:
+        console.print(f"[red]unknown format {fmt!r}; choose csv or parquet[/red]")
+        raise typer.Exit(2)
+    chosen = DATASETS[dataset]
+    filters = Filters(
+        platforms=tuple(platform or ()),
+        categories=tuple(category or ()),
+        violations=tuple(violation or ()),
+        size_tiers=tuple(tier or ()),
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
+        merchant_id=store or None,
+    )
+    try:
+        con = Warehouse(load_settings().warehouse_dir).connect_read_only()
+    except WarehouseMissingError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        exports.limit_memory(con)
+        prov = exports.provenance(con)
+        cite = exports.citation(chosen, filters, con, date.today())
+        metadata = {"citation": cite, "as_of": prov["as_of"], "filters": filters.describe()}
+        rows = _stream(chosen, filters, con, partial, fmt, metadata)
+        os.replace(partial, out)  # a failed export never leaves a half-written file under the name
+    except exports.DatasetUnavailableError as exc:
+        console.print(f"[red]{dataset} needs metric tables this warehouse lacks: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+        con.close()
+    print(f"{rows:,} rows written to {out}")
+    print(cite)
