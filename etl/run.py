@@ -94,6 +94,7 @@ def run_source(
             source.extract(ctx)
             phase("extracted")
             counts = merge_staged(ctx)
+            _forget_requarantined(con, run_id)
             phase("merged")
             finalize = getattr(source, "finalize", None)
             if finalize is not None:
@@ -145,6 +146,26 @@ PHASES = ("copied", "extracted", "merged", "metrics_built", "checkpointed", "pub
 
 def _no_phase(name: str) -> None:
     pass
+
+
+def _forget_requarantined(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Keep one quarantine row per bad record: a re-run that meets it again adds nothing.
+
+    The first row stays, with the run and time it was first quarantined; this run's etl_runs
+    counts still say how many bad records it met.
+    """
+    con.execute(
+        """
+        DELETE FROM quarantine AS q
+        WHERE q.run_id = ? AND EXISTS (
+            SELECT 1 FROM quarantine AS p
+            WHERE p.run_id <> ? AND p.source_id = q.source_id AND p.target_table = q.target_table
+              AND p.source_record_id IS NOT DISTINCT FROM q.source_record_id
+              AND p.column_name IS NOT DISTINCT FROM q.column_name
+              AND p.reason = q.reason AND p.raw IS NOT DISTINCT FROM q.raw)
+        """,
+        [run_id, run_id],
+    )
 
 
 def _register_source(con: duckdb.DuckDBPyConnection, meta: SourceMeta) -> None:
