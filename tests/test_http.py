@@ -140,3 +140,59 @@ def test_the_real_client_sends_a_polite_user_agent_to_a_real_server(data_dir, mo
     with local_server(answer) as (base, log), make_client(base) as client:
         assert get_json(client, "/api", params={"size": 2}) == {"path": "/api", "q": {"size": "2"}}
     assert log[0]["headers"]["user-agent"] == "Storewatch-test/1 (contact@example.org)"
+
+
+def test_json_content_types_with_parameters_are_accepted_and_others_refused():
+    soda = httpx.Response(200, content=b"[1]", headers={"Content-Type": "application/json;charset=utf-8"})
+    vendor = httpx.Response(200, content=b"[2]", headers={"Content-Type": "application/vnd.api+json"})
+    assert fetch(scripted(soda)[0], []) == [1] and fetch(scripted(vendor)[0], []) == [2]
+    html = httpx.Response(200, content=b"[3]", headers={"Content-Type": "text/html"})
+    transport, calls = scripted(html)
+    with pytest.raises(
+        HttpFetchError,
+        match=r"GET http://api.test/x failed after 4 attempts: unexpected content type 'text/html'",
+    ):
+        fetch(transport, [])
+    assert len(calls) == 4
+
+
+def test_every_received_body_is_handed_over_before_decoding():
+    transport, _ = scripted(
+        httpx.Response(200, content=b'{"cut', headers={"Content-Type": "application/json"}),
+        httpx.Response(200, json={"ok": True}),
+    )
+    bodies: list[tuple[str, bytes, str | None]] = []
+    with make_client("http://api.test", transport=transport) as client:
+        data = get_json(
+            client,
+            "/x",
+            params={"a": 1},
+            policy=POLICY,
+            sleep=lambda s: None,
+            on_body=lambda *b: bodies.append(b),
+        )
+    assert data == {"ok": True}
+    assert [(url, body) for url, body, _ in bodies] == [
+        ("http://api.test/x?a=1", b'{"cut'),
+        ("http://api.test/x?a=1", b'{"ok":true}'),
+    ]
+
+
+def test_no_retry_is_started_that_would_end_past_the_deadline():
+    import time
+
+    policy = RetryPolicy(attempts=10, backoff_base=0.2, backoff_cap=0.2, deadline=0.5)
+    transport, calls = scripted(httpx.Response(503))
+    sleeps: list[float] = []
+
+    def really_sleep(seconds: float) -> None:  # the deadline is wall-clock time
+        sleeps.append(seconds)
+        time.sleep(seconds)
+
+    expected = r"after 3 attempts: HTTP 503; the next retry would pass"
+    with (
+        make_client("http://api.test", transport=transport) as client,
+        pytest.raises(HttpFetchError, match=expected),
+    ):
+        get_json(client, "/x", policy=policy, sleep=really_sleep)
+    assert len(calls) == 3 and sleeps == [0.2, 0.2]
