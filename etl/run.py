@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import duckdb
 
+from etl import raw_archive
 from etl.load import RunContext, SourceMeta, TableCounts, merge_staged
 from etl.metrics import build_metrics
 from etl.progress import Progress, SilentProgress
@@ -113,6 +114,7 @@ def run_source(
             phase("checkpointed")
             if dry_run:
                 warehouse.discard(path)
+                raw_archive.discard(settings.raw_dir, meta.source_id, run_id)  # nothing outlives a dry run
             else:
                 warehouse.publish(path)
         except BaseException as exc:

@@ -417,6 +417,12 @@ def test_a_dry_run_archives_nothing_and_a_failed_run_keeps_its_archive(warehouse
     source = CfpbApiSource(base_url="http://ccdb.test/", transport=transport, archive_raw=False)
     run_source(source, warehouse=warehouse, dry_run=True)
     assert not (data_dir / "raw").exists()
+    # even a source told to archive leaves nothing behind a dry run
+    transport, _ = api_transport([[SHAPE_2021]])
+    dry = run_source(
+        CfpbApiSource(base_url="http://ccdb.test/", transport=transport), warehouse=warehouse, dry_run=True
+    )
+    assert not (data_dir / "raw" / "cfpb" / dry.run_id).exists()
     truncated = httpx.Response(200, content=b'{"hits": {"hits": [')
     broken, _ = api_transport([[SHAPE_2021]], faults=[truncated] * 3)
     with pytest.raises(HttpFetchError, match="invalid JSON"):
