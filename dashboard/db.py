@@ -47,8 +47,14 @@ def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
         cur.close()
 
 
+# `storewatch bench` sets this to a list to record every query the pages run, then replays them.
+recorded_queries: list[tuple[str, list]] | None = None
+
+
 def query(sql: str, params: list | None = None) -> pd.DataFrame:
     """Run a parameterised query against the current warehouse version."""
+    if recorded_queries is not None:
+        recorded_queries.append((sql, list(params or [])))
     path = warehouse().require_current()
     return _cached_query(str(path), sql, tuple(_hashable(p) for p in (params or [])))
 

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from etl.bench.command import bench
 from etl.export_cli import export
 from etl.progress import rich_progress
 from etl.run import RunResult, run_source
@@ -27,6 +28,7 @@ app = typer.Typer(
 etl_app = typer.Typer(help="Load data into the warehouse and inspect past runs.", no_args_is_help=True)
 app.add_typer(etl_app, name="etl")
 app.command("export")(export)
+app.command("bench")(bench)
 console = Console()
 
 
