@@ -84,8 +84,13 @@ finally:
 if sources is not None and not sources.empty:
     as_of = sources["as_of"].max()
     listed = "; ".join(
-        f"{row.name} ({row.publisher}"
-        + (f", {t('licence')}: {row.licence}" if isinstance(row.licence, str) and row.licence else "")
+        # source names come from whoever ran an import: shown as text, never as Markdown
+        f"{ui.escape_markdown(row.name)} ({ui.escape_markdown(row.publisher)}"
+        + (
+            f", {t('licence')}: {ui.escape_markdown(row.licence)}"
+            if isinstance(row.licence, str) and row.licence
+            else ""
+        )
         + (f", {t('synthetic_tag')}" if row.is_synthetic else "")
         + ")"
         for row in sources.itertuples()

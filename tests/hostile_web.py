@@ -63,10 +63,11 @@ COMPLAINTS_PER_STORE = 30  # above the 25 below which the page says "too few rec
 
 META = SourceMeta(
     source_id="hostile",
-    name="Hostile fixture",
-    publisher="tests",
+    # the footer lists every source by name, publisher and licence: whoever ran an import chose them
+    name=f"Hostile fixture {MARKDOWN}",
+    publisher=f"tests {SCRIPT}",
     homepage=None,
-    licence=None,
+    licence=COLOUR,
     is_synthetic=True,
     description="stores and complaints whose text tries to run or render",
 )
