@@ -22,6 +22,8 @@ import pyarrow as pa
 
 from etl.ids import STABLE_ID_MACRO, raw_hash, stable_id
 from etl.progress import Progress, SilentProgress
+from etl.sanitise import prepare_batch, prepare_row, stored_raw
+from etl.text import fix_surrogates
 from etl.validation import RULES
 
 # Load order: a table's references must already be loaded.
@@ -88,14 +90,15 @@ class RunContext:
 
     # -- helpers for sources -------------------------------------------------------------
     def stable_id(self, record_id: str) -> str:
-        return stable_id(self.meta.source_id, record_id)
+        # emit fixes surrogates in source_record_id the same way, so SQL derives the same id
+        return stable_id(self.meta.source_id, fix_surrogates(record_id))
 
     def emit(self, table: str, row: dict[str, Any], raw: Any) -> None:
         """Stage one normalised row; `raw` is the record as the source gave it."""
         self._check_table(table)
-        staged = dict(row)
-        staged["_raw"] = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-        staged.setdefault("raw_hash", raw_hash(raw))
+        staged = prepare_row(table, row)  # text policy and PII masking, for every source
+        staged["_raw"] = stored_raw(raw if isinstance(raw, str) else _raw_json(raw))
+        staged.setdefault("raw_hash", raw_hash(raw))  # of the original record: re-runs stay idempotent
         buffer = self._buffers[table]
         buffer.append(staged)
         if len(buffer) >= _FLUSH_ROWS:
@@ -105,14 +108,20 @@ class RunContext:
         """Stage a vectorised batch whose columns are named as the target table's (plus raw_hash)."""
         self._check_table(table)
         self._flush(table)
-        self._append(table, batch)
+        prepared, changed = prepare_batch(table, batch)
+        if changed and "raw_hash" not in batch.schema.names:
+            # the hash must describe the record as generated, not as masked
+            prepared = prepared.append_column("raw_hash", self._batch_hashes(batch))
+        self._append(table, prepared)
 
     def reject(
         self, table: str, source_record_id: str | None, reason: str, raw: Any, column: str | None = None
     ) -> None:
         """Quarantine a record the source could not parse; the run goes on."""
         self._check_table(table)
-        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+        text = stored_raw(raw if isinstance(raw, str) else _raw_json(raw))
+        reason, column = stored_raw(reason), column and fix_surrogates(column)  # reasons quote values
+        source_record_id = source_record_id and fix_surrogates(str(source_record_id))
         self.con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -129,6 +138,15 @@ class RunContext:
         self.rejected[table] += 1
 
     # -- staging -------------------------------------------------------------------------
+    def _batch_hashes(self, batch: pa.Table) -> pa.ChunkedArray:
+        """md5 of each generated row's JSON, as _append computes it for batches without raw_hash."""
+        self.con.register("_original", batch)
+        try:
+            hashes = self.con.sql("SELECT md5(to_json(i)::VARCHAR) AS h FROM _original i").to_arrow_table()
+        finally:
+            self.con.unregister("_original")
+        return hashes["h"]
+
     def _check_table(self, table: str) -> None:
         if table not in ID_COLUMNS:
             raise ValueError(f"unknown target table {table!r}")
@@ -316,3 +334,7 @@ def _delete_unseen(con: duckdb.DuckDBPyConnection, table: str, source_id: str, s
         f"DELETE FROM {table} WHERE source_id = ? AND {id_col} NOT IN (SELECT {id_col} FROM {seen})",
         [source_id],
     ).fetchone()[0]
+
+
+def _raw_json(raw: Any) -> str:
+    return json.dumps(raw, ensure_ascii=False, default=str)

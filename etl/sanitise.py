@@ -1,0 +1,106 @@
+"""What the load path does to text before it is staged: the control-character policy and PII masking.
+
+Every source's rows pass through here (RunContext.emit and emit_arrow), so no source can forget it.
+- Every text value: lone surrogates become U+FFFD (they cannot be stored as UTF-8).
+- Text that is shown (not ids or hashes): control and bidi-override characters removed
+  (etl/text.py says which). Ids keep them: a source's record id must hash the same in Python
+  and SQL, and stores are looked up by the id the source computed.
+- Free-text columns that may describe a person (PII_COLUMNS): personal data masked (etl/pii.py);
+  for complaints the count is added to narrative_masked_items (a source may already have counted
+  its own redactions there, as CFPB does for its XXXX).
+- The raw record kept for quarantine: surrogates fixed and personal data masked. Re-runs do not
+  need it (they read the source again, and raw_hash is computed from the original record).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from etl.pii import mask_pii
+from etl.text import CONTROL_RE2, clean_text, fix_surrogates
+
+# Free text written by consumers or authorities: where phone numbers, e-mails and ID numbers turn up.
+# Store and company names are not masked: they name businesses, and ids are derived from them.
+PII_COLUMNS: dict[str, tuple[str, ...]] = {
+    "complaints": ("narrative", "issue", "outcome"),
+    "penalties": ("description", "violation_raw"),
+}
+COUNT_COLUMN = {"complaints": "narrative_masked_items"}
+_PII_RE2 = r"[0-9@\x{ff10}-\x{ff19}\x{ff20}]"  # what etl.pii needs to find anything at all
+
+
+def is_identifier(column: str) -> bool:
+    return column.endswith("_id") or column in ("raw_hash", "_raw")
+
+
+def stored_raw(raw_text: str) -> str:
+    """The raw record as quarantine keeps it: encodable, personal data masked."""
+    return mask_pii(fix_surrogates(raw_text))[0]
+
+
+def prepare_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `row` with the text policy applied and personal data masked."""
+    staged = {
+        key: (fix_surrogates(value) if is_identifier(key) else clean_text(value))
+        if isinstance(value, str)
+        else value
+        for key, value in row.items()
+    }
+    masked = 0
+    for column in PII_COLUMNS.get(table, ()):
+        if isinstance(staged.get(column), str):
+            staged[column], found = mask_pii(staged[column])
+            masked += found
+    count_column = COUNT_COLUMN.get(table)
+    if count_column and (masked or isinstance(staged.get("narrative"), str)):
+        staged[count_column] = (staged.get(count_column) or 0) + masked
+    return staged
+
+
+def prepare_batch(table: str, batch: pa.Table) -> tuple[pa.Table, bool]:
+    """`batch` with the text policy applied and personal data masked; True when anything changed."""
+    changed = False
+    columns = []
+    masked = pa.array([0] * batch.num_rows, pa.int32())
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            if not is_identifier(name) and pc.any(pc.match_substring_regex(column, CONTROL_RE2)).as_py():
+                column = pc.replace_substring_regex(column, CONTROL_RE2, "")
+                changed = True
+            if name in PII_COLUMNS.get(table, ()):
+                column, counts = _mask_column(column)
+                if counts is not None:
+                    masked = pc.add(masked, counts)
+                    changed = True
+        columns.append(column)
+    batch = pa.table(columns, names=batch.schema.names)
+    count_column = COUNT_COLUMN.get(table)
+    if count_column and pc.max(masked).as_py():
+        existing = (
+            batch.column(count_column).cast(pa.int32())
+            if count_column in batch.schema.names
+            else pa.nulls(batch.num_rows, pa.int32())
+        )
+        total = pc.if_else(pc.greater(masked, 0), pc.add(pc.fill_null(existing, 0), masked), existing)
+        if count_column in batch.schema.names:
+            batch = batch.set_column(batch.schema.get_field_index(count_column), count_column, total)
+        else:
+            batch = batch.append_column(count_column, total)
+    return batch, changed
+
+
+def _mask_column(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Array | None]:
+    """Masks the cells that could hold personal data (a digit or '@'); the rest are not visited."""
+    candidates = pc.fill_null(pc.match_substring_regex(column, _PII_RE2), False)
+    if not pc.any(candidates).as_py():
+        return column, None
+    values = column.to_pylist()
+    counts = [0] * len(values)
+    for index in pc.indices_nonzero(candidates.combine_chunks()).to_pylist():
+        values[index], counts[index] = mask_pii(values[index])
+    if not any(counts):
+        return column, None
+    return pa.chunked_array([pa.array(values, column.type)]), pa.array(counts, pa.int32())
