@@ -15,7 +15,7 @@ import json
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ import yaml
 
 from etl.ids import raw_hash
 from etl.load import RecordRejectedError, RunContext, SourceMeta
-from etl.text import normalise_name
+from etl.text import fix_surrogates, normalise_name
 
 TARGETS = ("complaints", "penalties")
 TIMESTAMP_COLUMNS = {"filed_at", "forwarded_at", "first_response_at", "closed_at"}
@@ -37,6 +37,14 @@ _FALSE = {"false", "no", "n", "0", "否", "无"}
 # Kept automatically next to a mapped column, so the source's own wording is never lost.
 RAW_TWINS = {"status": "source_status", "violation_type": "violation_raw"}
 DEFAULT_NULLS = ["", "None", "NULL", "null", "N/A", "NA", "-"]
+# Column storage bounds: DECIMAL(18, 2) and INTEGER. Values beyond them would abort the whole load.
+_MAX_DECIMAL = Decimal(10) ** 16
+_MAX_INTEGER = 2**31 - 1
+_CENTS = Decimal("0.01")
+# Python's csv refuses fields over 128 KiB and then cannot go on; a long narrative is no reason to
+# give up a file (the limit is in characters).
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
+_UNDECODABLE = "\ufffd"  # what the decoder puts for bytes it cannot read, and JSON for lone surrogates
 
 
 class MappingError(ValueError):
@@ -60,15 +68,40 @@ def load_mapping(path: Path) -> dict[str, Any]:
     return mapping
 
 
+class UnreadableRecord(ValueError):
+    """A record the reader could not parse (yielded, not raised, so the import can quarantine it)."""
+
+    def __init__(self, reason: str, raw: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.raw = raw
+
+
 def read_text(path: Path, encoding: str = "auto") -> str:
-    """Decode a file; 'auto' reads UTF-8 (with or without BOM) and falls back to GB18030."""
+    """Decode a file; 'auto' reads UTF-8 (with or without BOM) and falls back to GB18030.
+
+    Never fails. A file that is not UTF-8 is decoded line by line, UTF-8 first: exports glued
+    together from both encodings exist, and GB18030 would read a UTF-8 line as plausible mojibake.
+    Bytes neither encoding reads become U+FFFD, which the mapper quarantines. A newline byte is
+    never part of a UTF-8 or GB18030 character, so splitting lines first is safe.
+    """
     data = Path(path).read_bytes()
     if encoding != "auto":
-        return data.decode(encoding)
+        return data.decode(encoding, errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("gb18030")
+        pass
+    return "".join(_decode_line(line) for line in data.removeprefix(b"\xef\xbb\xbf").splitlines(True))
+
+
+def _decode_line(line: bytes) -> str:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return line.decode("utf-8", errors="replace")
 
 
 def read_records(text: str, file_format: str, options: dict[str, Any] | None = None) -> Iterator[dict]:
@@ -91,6 +124,7 @@ def read_records(text: str, file_format: str, options: dict[str, Any] | None = N
                 if line.lstrip("\ufeff").startswith(header_prefix):
                     lines.seek(position)
                     break
+        csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
         reader = csv.DictReader(lines, delimiter=options.get("delimiter", ","))
         if reader.fieldnames:
             reader.fieldnames = [name.strip() for name in reader.fieldnames]
@@ -98,13 +132,24 @@ def read_records(text: str, file_format: str, options: dict[str, Any] | None = N
             row.pop(None, None)  # cells beyond the header: the row is kept, its extras dropped
             yield row
     elif file_format == "ndjson":
-        for line in text.splitlines():
+        # split on newlines only: str.splitlines also breaks at U+2028, U+0085 and other
+        # characters that JSON strings may carry unescaped
+        for line in text.split("\n"):
             if line.strip():
-                yield json.loads(line)
+                try:
+                    yield json.loads(line)
+                except ValueError as exc:  # one bad line is one bad record, not a bad file
+                    yield UnreadableRecord(f"not valid JSON: {exc}", line)
     elif file_format == "json":
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except ValueError as exc:  # no record can be told from the next: the file is refused
+            raise MappingError(f"not valid JSON: {exc}") from exc
         key = options.get("records_key")
-        yield from (data[key] if key else data)
+        records = data.get(key) if key and isinstance(data, dict) else data
+        if not isinstance(records, list):
+            raise MappingError(f"expected a list of records{f' under {key!r}' if key else ''}")
+        yield from records
     else:
         raise MappingError(f"unknown file format {file_format!r}")
 
@@ -134,7 +179,16 @@ class RecordMapper:
         if value is None:
             return None
         text = str(value).strip()
+        if _UNDECODABLE in text or text != fix_surrogates(text):
+            # mojibake would be stored as if the source had said it: keep it out, say where
+            raise RecordRejectedError(f"undecodable bytes in column {column!r}", self._target_of(column))
         return None if text in self.nulls else text
+
+    def _target_of(self, column: str) -> str:
+        for target, source_column in self.columns.items():
+            if source_column == column:
+                return target
+        return column
 
     def record_id(self, record: dict) -> str:
         spec = self.mapping["record_id"]
@@ -194,20 +248,30 @@ class RecordMapper:
         where = f"{column!r}"
         if target in TIMESTAMP_COLUMNS:
             local = self.parse_datetime(text, target, where)
-            return local.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None)
+            try:
+                return local.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None)
+            except OverflowError as exc:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+                raise RecordRejectedError(f"date out of range: {text!r} in column {where}", target) from exc
         if target in DATE_COLUMNS:
             return self.parse_datetime(text, target, where).date()
         if target in DECIMAL_COLUMNS:
             cleaned = text.replace(",", "").replace("¥", "").replace("$", "").replace("元", "").strip()
             try:
-                return Decimal(cleaned)
+                amount = Decimal(cleaned)
             except InvalidOperation as exc:
                 raise RecordRejectedError(f"not an amount: {text!r} in column {where}", target) from exc
+            if not amount.is_finite() or abs(amount) >= _MAX_DECIMAL:
+                raise RecordRejectedError(f"amount out of range: {text!r} in column {where}", target)
+            # to the stored scale now: Arrow cannot stage a decimal like 1e-308 (precision 321)
+            return amount.quantize(_CENTS, rounding=ROUND_HALF_EVEN)
         if target in INTEGER_COLUMNS:
             try:
-                return int(text.replace(",", ""))
+                number = int(text.replace(",", ""))
             except ValueError as exc:
                 raise RecordRejectedError(f"not a whole number: {text!r} in column {where}", target) from exc
+            if abs(number) > _MAX_INTEGER:
+                raise RecordRejectedError(f"number out of range: {text!r} in column {where}", target)
+            return number
         if target in BOOLEAN_COLUMNS:
             lowered = text.lower()
             if lowered in _TRUE or lowered in _FALSE:
@@ -265,6 +329,12 @@ class FileImportSource:
         for record in self.records():
             task.advance()
             record_id = None
+            if isinstance(record, UnreadableRecord):
+                ctx.reject(target, None, record.reason, record.raw)
+                continue
+            if not isinstance(record, dict):
+                ctx.reject(target, None, "record is not an object", record)
+                continue
             try:
                 record_id = self.mapper.record_id(record)
                 store_key, store_name, platform = self.mapper.store(record)
