@@ -132,3 +132,13 @@ def test_answer_difference_ignores_row_order_only() -> None:
 def test_percentile_is_nearest_rank() -> None:
     assert percentile([5.0, 1.0, 3.0], 0.95) == 5.0
     assert percentile(list(map(float, range(1, 101))), 0.95) == 95.0
+
+
+def test_growth_table_sets_sizes_side_by_side(bench_run: tuple[dict, str, str]) -> None:
+    figures, _, _ = bench_run
+    doubled = {**figures, "demo": {**figures["demo"], "seconds": 2 * figures["demo"]["seconds"]}}
+    rows = {name: values for name, _, values in report.growth_rows({SIZE: figures, 2 * SIZE: doubled})}
+    wall = rows["demo generation + load (metric build included): wall"]
+    assert wall == [figures["demo"]["seconds"], 2 * figures["demo"]["seconds"]]
+    assert sum(name.startswith("query ") for name in rows) == len(figures["dashboard"]["queries"])
+    assert "## Growth" in report.markdown({SIZE: figures, 2 * SIZE: doubled}, "storewatch bench")

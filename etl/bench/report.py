@@ -155,9 +155,21 @@ def print_tables(console: Console, results: dict[int, dict[str, Any]]) -> None:
         console.print(growth_table(results))
 
 
+def query_figures(result: dict[str, Any]) -> list[Figure]:
+    """Each query's uncached median, named by its SQL and its place among same-SQL queries."""
+    seen: dict[str, int] = {}
+    out = []
+    for q in query_rows(result):
+        seen[q["query"]] = seen.get(q["query"], 0) + 1
+        target, ok = _check(q["db_median_ms"], QUERY_MEDIAN_MS, below=True)
+        name = f"query `{q['query']}` #{seen[q['query']]}: db median"
+        out.append(Figure("query", name, q["db_median_ms"], "ms", target, ok))
+    return out
+
+
 def growth_rows(results: dict[int, dict[str, Any]]) -> list[tuple[str, str, list[float]]]:
-    """(figure, unit, value per size) for figures present at every size."""
-    by_size = [{(f.section, f.name): f for f in figures(r)} for r in results.values()]
+    """(figure, unit, value per size) for figures (and query medians) present at every size."""
+    by_size = [{(f.section, f.name): f for f in figures(r) + query_figures(r)} for r in results.values()]
     keys = [k for k in by_size[0] if all(k in other for other in by_size[1:])]
     return [(k[1], by_size[0][k].unit, [s[k].value for s in by_size]) for k in keys]
 
