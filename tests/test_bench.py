@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 
 from dashboard import db
 from etl.bench import report
-from etl.bench.dashboard import PAGES, AnswerMismatchError, answer_difference, percentile, replay
+from etl.bench.dashboard import (
+    PAGES,
+    AnswerMismatchError,
+    answer_difference,
+    is_unordered_sample,
+    percentile,
+    replay,
+)
 from etl.cli import app
 from etl.sources.demo import DemoConfig
 from tests.conftest import build_demo
@@ -119,6 +126,18 @@ def test_replay_fails_loudly_when_the_bare_answer_differs(small_env: Path) -> No
         replay(sql, ["JD"], 2, bare_sql=sql + " LIMIT 1")
     with pytest.raises(AnswerMismatchError, match="complaints_12m"):
         replay(sql, ["JD"], 2, bare_sql=sql.replace("complaints_12m", "complaints_12m + 1 AS complaints_12m"))
+
+
+def test_an_unordered_sample_is_compared_by_shape(small_env: Path) -> None:
+    # the downloads preview is LIMIT without ORDER BY: any matching rows are a right answer
+    sql = "SELECT complaint_id, filed_at FROM complaints LIMIT 5"
+    assert is_unordered_sample(sql) and not is_unordered_sample(sql.replace("LIMIT", "ORDER BY 1 LIMIT"))
+    assert is_unordered_sample("SELECT string_agg(x ORDER BY x) FROM t LIMIT 5")
+    assert replay(sql, [], 2, bare_sql=sql.replace("LIMIT 5", "LIMIT 5 OFFSET 7"))["rows"] == 5
+    with pytest.raises(AnswerMismatchError, match="rows"):
+        replay(sql, [], 2, bare_sql=sql.replace("LIMIT 5", "LIMIT 4"))
+    with pytest.raises(AnswerMismatchError, match="column"):
+        replay(sql, [], 2, bare_sql="SELECT complaint_id, closed_at FROM complaints LIMIT 5")
 
 
 def test_answer_difference_ignores_row_order_only() -> None:
