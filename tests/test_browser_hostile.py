@@ -3,18 +3,14 @@ as the literal text they are."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 
 from tests.hostile_web import COLOUR, MARKDOWN, SCRIPT, STORE_NAMES, build_hostile_warehouse, store_id
-from tests.test_browser import CHROMIUM, ROOT, browser, free_port, wait_for_app  # noqa: F401
+from tests.streamlit_server import serve_dashboard
+from tests.test_browser import CHROMIUM, browser, wait_for_app  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,32 +23,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = build_hostile_warehouse(tmp_path_factory.mktemp("browser_hostile"))
-    port = free_port()
-    env = {**os.environ, "STOREWATCH_DATA_DIR": str(data)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"streamlit did not start, see {log.name}") from None
-                time.sleep(0.3)
+    with serve_dashboard(data, tmp_path_factory.mktemp("log")) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 def open_page(browser, url: str):  # noqa: F811
