@@ -97,7 +97,9 @@ class RunContext:
         """Stage one normalised row; `raw` is the record as the source gave it."""
         self._check_table(table)
         staged = prepare_row(table, row)  # text policy and PII masking, for every source
-        staged["_raw"] = stored_raw(raw if isinstance(raw, str) else _raw_json(raw))
+        # unmasked until it ends in quarantine (see _mask_quarantined_raw): masking every staged
+        # raw record cost most of an import's time, and all but a few are never stored
+        staged["_raw"] = fix_surrogates(raw if isinstance(raw, str) else _raw_json(raw))
         staged.setdefault("raw_hash", raw_hash(raw))  # of the original record: re-runs stay idempotent
         buffer = self._buffers[table]
         buffer.append(staged)
@@ -218,7 +220,18 @@ def merge_staged(ctx: RunContext) -> dict[str, TableCounts]:
             table_counts.deleted = _delete_unseen(con, table, ctx.meta.source_id, None)
         if table_counts.seen or table_counts.deleted:
             counts[table] = table_counts
+    _mask_quarantined_raw(con, ctx.run_id)
     return counts
+
+
+def _mask_quarantined_raw(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Mask personal data in the raw records this run quarantined, before anything is published."""
+    rows = con.execute(
+        "SELECT rowid, raw FROM quarantine WHERE run_id = ? AND raw IS NOT NULL", [run_id]
+    ).fetchall()
+    updates = [(masked, rowid) for rowid, raw in rows if (masked := stored_raw(raw)) != raw]
+    if updates:
+        con.executemany("UPDATE quarantine SET raw = ? WHERE rowid = ?", updates)
 
 
 def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:

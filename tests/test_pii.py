@@ -221,6 +221,10 @@ def test_file_import_masks_before_storing_and_hashes_the_original(warehouse, tmp
         {**hostile.BASE, "id": "P-3", "narrative": "no personal data, ¥1,299.00"},
         # quarantined (unreadable date): its raw record is kept masked
         {**hostile.BASE, "id": "P-4", "filed": "not a date 13812345678", "narrative": f"卡号{CARD}"},
+        # quarantined by the loader, not the source (an earlier version of a duplicated id): its raw
+        # record is masked too
+        {**hostile.BASE, "id": "P-5", "narrative": "call me on 13912345678"},
+        {**hostile.BASE, "id": "P-5", "narrative": "second version"},
     ]
     path = tmp_path / "pii.json"
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
@@ -243,8 +247,10 @@ def test_file_import_masks_before_storing_and_hashes_the_original(warehouse, tmp
     raw, reason = quarantined[0]
     assert CARD not in raw and "13812345678" not in raw and "13812345678" not in reason
     assert "[bank-card]" in raw and "[phone]" in reason
+    [(superseded,)] = query(warehouse, "SELECT raw FROM quarantine WHERE source_record_id = 'P-5'")
+    assert "call me on [phone]" in superseded
     # nothing personal anywhere in the warehouse's text
-    for needle in ("13812345678", "zhangsan_1990@163.com", ID, CARD, "4111-1111-1111-1111"):
+    for needle in ("13812345678", "13912345678", "zhangsan_1990@163.com", ID, CARD, "4111-1111-1111-1111"):
         for table, column in (("complaints", "narrative"), ("complaints", "issue"), ("quarantine", "raw")):
             # identifiers from the literal tuple above, the needle bound
             sql = f"SELECT count(*) FROM {table} WHERE contains({column}, ?)"  # noqa: S608
@@ -252,7 +258,7 @@ def test_file_import_masks_before_storing_and_hashes_the_original(warehouse, tmp
             assert hits == [(0,)], (needle, table, column)
     before = query(warehouse, "SELECT * FROM complaints ORDER BY complaint_id")
     result = run_source(FileImportSource(path, mapping), warehouse=warehouse)
-    assert result.counts["complaints"].unchanged == 3
+    assert result.counts["complaints"].unchanged == 4
     assert query(warehouse, "SELECT * FROM complaints ORDER BY complaint_id") == before
 
 
