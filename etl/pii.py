@@ -143,7 +143,20 @@ def _phone_length(match: re.Match[str]) -> bool:
 
 
 def mask_pii(text: str) -> tuple[str, int]:
-    """`text` with personal data replaced by placeholders, and the number of items replaced."""
+    """`text` with personal data replaced by placeholders, and the number of items replaced.
+
+    Passes repeat until nothing more is found: a placeholder can free the item beside it from a
+    pattern's "no digit before" guard ('+86110105+8613812345678'), and masking must be idempotent.
+    """
+    total = 0
+    while True:
+        text, count = _mask_once(text)
+        if not count:
+            return text, total
+        total += count
+
+
+def _mask_once(text: str) -> tuple[str, int]:
     if not _MAY_HOLD_PII.search(text):
         return text, 0
     masker = _Masker(text)
