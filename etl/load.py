@@ -97,8 +97,7 @@ class RunContext:
         """Stage one normalised row; `raw` is the record as the source gave it."""
         self._check_table(table)
         staged = prepare_row(table, row)  # text policy and PII masking, for every source
-        # unmasked until it ends in quarantine (see _mask_quarantined_raw): masking every staged
-        # raw record cost most of an import's time, and all but a few are never stored
+        # unmasked until it ends in quarantine (see _mask_quarantined)
         staged["_raw"] = fix_surrogates(raw if isinstance(raw, str) else _raw_json(raw))
         staged.setdefault("raw_hash", raw_hash(raw))  # of the original record: re-runs stay idempotent
         buffer = self._buffers[table]
@@ -121,8 +120,9 @@ class RunContext:
     ) -> None:
         """Quarantine a record the source could not parse; the run goes on."""
         self._check_table(table)
-        text = stored_raw(raw if isinstance(raw, str) else _raw_json(raw))
-        reason, column = stored_raw(reason), column and fix_surrogates(column)  # reasons quote values
+        # personal data is masked with every other quarantined record's, in _mask_quarantined
+        text = fix_surrogates(raw if isinstance(raw, str) else _raw_json(raw))
+        reason, column = fix_surrogates(reason), column and fix_surrogates(column)
         source_record_id = source_record_id and fix_surrogates(str(source_record_id))
         self.con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -220,18 +220,22 @@ def merge_staged(ctx: RunContext) -> dict[str, TableCounts]:
             table_counts.deleted = _delete_unseen(con, table, ctx.meta.source_id, None)
         if table_counts.seen or table_counts.deleted:
             counts[table] = table_counts
-    _mask_quarantined_raw(con, ctx.run_id)
+    _mask_quarantined(con, ctx.run_id)
     return counts
 
 
-def _mask_quarantined_raw(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Mask personal data in the raw records this run quarantined, before anything is published."""
-    rows = con.execute(
-        "SELECT rowid, raw FROM quarantine WHERE run_id = ? AND raw IS NOT NULL", [run_id]
-    ).fetchall()
-    updates = [(masked, rowid) for rowid, raw in rows if (masked := stored_raw(raw)) != raw]
+def _mask_quarantined(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Mask personal data in this run's quarantine rows (raw records, and reasons, which quote
+    values), before anything is published: staged rows stay unmasked until then, because masking
+    every staged raw record cost most of an import's time and all but a few are never stored."""
+    rows = con.execute("SELECT rowid, raw, reason FROM quarantine WHERE run_id = ?", [run_id]).fetchall()
+    updates = []
+    for rowid, raw, reason in rows:
+        masked = (raw and stored_raw(raw), stored_raw(reason))
+        if masked != (raw, reason):
+            updates.append((*masked, rowid))
     if updates:
-        con.executemany("UPDATE quarantine SET raw = ? WHERE rowid = ?", updates)
+        con.executemany("UPDATE quarantine SET raw = ?, reason = ? WHERE rowid = ?", updates)
 
 
 def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:

@@ -8,7 +8,8 @@ Every source's rows pass through here (RunContext.emit and emit_arrow), so no so
 - Free-text columns that may describe a person (PII_COLUMNS): personal data masked (etl/pii.py);
   for complaints the count is added to narrative_masked_items (a source may already have counted
   its own redactions there, as CFPB does for its XXXX).
-- The raw record kept for quarantine: surrogates fixed and personal data masked. Re-runs do not
+- The raw record kept for quarantine (and the reason, which may quote values): surrogates fixed,
+  and personal data masked once the merge knows which records ended there. Re-runs do not
   need it (they read the source again, and raw_hash is computed from the original record).
 """
 
