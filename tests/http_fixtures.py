@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 for source tests, and handlers that answer like the real APIs."""
+"""A real HTTP server on 127.0.0.1 for source tests, handlers that answer like the real APIs, and the
+recorded responses they serve."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.conftest import REALDATA
+
+CCDB_RESPONSES = REALDATA / "cfpb_ccdb_api_responses"  # CFPB complaint search API, as recorded
+NYC_DCWP = REALDATA / "nyc_dcwp"  # excerpts of the two NYC DCWP Socrata datasets
+NYC_COMPLAINTS = NYC_DCWP / "dcwp_consumer_complaints_nre2-6m2s_excerpt.json"
+NYC_CHARGES = NYC_DCWP / "dcwp_charges_5fn4-dr26_excerpt.json"
 
 # (path, query as {name: first value}, headers) -> (status, JSON-able body or raw bytes)
 Handler = Callable[[str, dict[str, str], dict[str, str]], tuple[int, Any]]
@@ -118,6 +127,23 @@ class FakeCcdb:
         return (int(score), hit_id)
 
 
+def recorded_hits() -> tuple[list[dict], dict]:
+    """Every distinct complaint hit in the recorded responses, oldest first, and a real _meta."""
+    hits: dict[str, dict] = {}
+    meta: dict = {}
+    for path in sorted(CCDB_RESPONSES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        meta = meta or data.get("_meta", {})
+        for hit in data.get("hits", {}).get("hits", []):
+            hits.setdefault(hit["_id"], hit)
+    for hit in hits.values():
+        # hits from relevance-sorted responses carry [score, id]: sorted by created date, the API
+        # gives [date_received as epoch ms, id] (as the created_date responses show)
+        received = datetime.fromisoformat(hit["_source"]["date_received"])
+        hit["sort"] = [int(received.timestamp() * 1000), hit["_id"]]
+    return sorted(hits.values(), key=lambda h: (h["sort"][0], h["sort"][1])), meta
+
+
 _WHERE = re.compile(r"^:updated_at > '(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)'$")
 FIRST_LOAD = "2026-01-20T00:00:00.000Z"  # :updated_at of every row unless touched
 
@@ -156,3 +182,11 @@ class FakeSoda:
             rows = [{k: v for k, v in r.items() if not k.startswith(":")} for r in rows]
         start, limit = int(query["$offset"]), int(query["$limit"])
         return 200, rows[start : start + limit]
+
+
+def recorded_nyc() -> tuple[list[dict], list[dict]]:
+    """The recorded NYC DCWP complaints and charges, as FakeSoda serves them."""
+    return (
+        json.loads(NYC_COMPLAINTS.read_text(encoding="utf-8")),
+        json.loads(NYC_CHARGES.read_text(encoding="utf-8")),
+    )

@@ -13,32 +13,20 @@ from etl.http import HttpFetchError, PaginationError
 from etl.run import run_source
 from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource, parse_date
 from tests.conftest import REALDATA
-from tests.http_fixtures import FakeCcdb, fast_http, local_server  # noqa: F401
+from tests.http_fixtures import (  # noqa: F401
+    CCDB_RESPONSES,
+    FakeCcdb,
+    fast_http,
+    local_server,
+    recorded_hits,
+)
 
-API_DIR = REALDATA / "cfpb_ccdb_api_responses"
 CSV_DIR = REALDATA / "cfpb_complaints_csv"
 needs_api = pytest.mark.skipif(
-    not API_DIR.exists(), reason=f"real CFPB API responses not present at {API_DIR}"
+    not CCDB_RESPONSES.exists(), reason=f"real CFPB API responses not present at {CCDB_RESPONSES}"
 )
 needs_csv = pytest.mark.skipif(not CSV_DIR.exists(), reason=f"real CFPB CSV samples not present at {CSV_DIR}")
 pytestmark = pytest.mark.usefixtures("fast_http")
-
-
-def recorded_hits() -> tuple[list[dict], dict]:
-    """Every distinct complaint hit in the recorded responses, oldest first, and a real _meta."""
-    hits: dict[str, dict] = {}
-    meta: dict = {}
-    for path in sorted(API_DIR.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        meta = meta or data.get("_meta", {})
-        for hit in data.get("hits", {}).get("hits", []):
-            hits.setdefault(hit["_id"], hit)
-    for hit in hits.values():
-        # hits from relevance-sorted responses carry [score, id]: sorted by created date, the API
-        # gives [date_received as epoch ms, id] (as the created_date responses show)
-        received = datetime.fromisoformat(hit["_source"]["date_received"])
-        hit["sort"] = [int(received.timestamp() * 1000), hit["_id"]]
-    return sorted(hits.values(), key=lambda h: (h["sort"][0], h["sort"][1])), meta
 
 
 def query(warehouse, sql, params=None):

@@ -12,24 +12,20 @@ import pytest
 from etl.http import HttpFetchError
 from etl.run import run_source
 from etl.sources.nyc import NycDcwpSource
-from tests.conftest import REALDATA
-from tests.http_fixtures import FIRST_LOAD, FakeSoda, fast_http, local_server  # noqa: F401
+from tests.http_fixtures import (  # noqa: F401
+    FIRST_LOAD,
+    NYC_DCWP,
+    FakeSoda,
+    fast_http,
+    local_server,
+    recorded_nyc,
+)
 
-NYC_DIR = REALDATA / "nyc_dcwp"
-COMPLAINTS_FILE = NYC_DIR / "dcwp_consumer_complaints_nre2-6m2s_excerpt.json"
-CHARGES_FILE = NYC_DIR / "dcwp_charges_5fn4-dr26_excerpt.json"
 pytestmark = [
     pytest.mark.usefixtures("fast_http"),
     pytest.mark.realdata,
-    pytest.mark.skipif(not NYC_DIR.exists(), reason=f"real NYC DCWP records not present at {NYC_DIR}"),
+    pytest.mark.skipif(not NYC_DCWP.exists(), reason=f"real NYC DCWP records not present at {NYC_DCWP}"),
 ]
-
-
-def real() -> tuple[list[dict], list[dict]]:
-    return (
-        json.loads(COMPLAINTS_FILE.read_text(encoding="utf-8")),
-        json.loads(CHARGES_FILE.read_text(encoding="utf-8")),
-    )
 
 
 def query(warehouse, sql):
@@ -39,7 +35,7 @@ def query(warehouse, sql):
 
 def test_real_records_load_with_resolution_times_and_regulator_penalties(warehouse, monkeypatch):
     monkeypatch.setenv("STOREWATCH_SOCRATA_APP_TOKEN", "test-token")
-    complaints, charges = real()
+    complaints, charges = recorded_nyc()
     server = FakeSoda({"nre2-6m2s": complaints, "5fn4-dr26": charges})
     with local_server(server) as (base, log):
         result = run_source(NycDcwpSource(base_url=base, page_size=4), warehouse=warehouse)
@@ -80,7 +76,7 @@ def test_real_records_load_with_resolution_times_and_regulator_penalties(warehou
 
 
 def test_the_same_business_in_both_datasets_is_one_store(warehouse):
-    complaints, charges = real()
+    complaints, charges = recorded_nyc()
     shared = {**charges[1], "business_unique_id": complaints[0]["business_unique_id"]}
     server = FakeSoda({"nre2-6m2s": complaints[:1], "5fn4-dr26": [shared]})
     with local_server(server) as (base, _):
@@ -92,7 +88,7 @@ def test_the_same_business_in_both_datasets_is_one_store(warehouse):
 
 
 def test_second_run_asks_for_rows_updated_since_the_watermark_minus_the_overlap(warehouse):
-    complaints, charges = real()
+    complaints, charges = recorded_nyc()
     server = FakeSoda({"nre2-6m2s": complaints[:8], "5fn4-dr26": charges})
     server.touch("nre2-6m2s", 1, "2026-02-01T09:00:00.000Z")  # the latest update of the first load
     with local_server(server) as (base, log):
@@ -132,14 +128,14 @@ def test_second_run_asks_for_rows_updated_since_the_watermark_minus_the_overlap(
 def test_system_fields_are_not_part_of_the_raw_hash(warehouse):
     from etl.ids import raw_hash
 
-    complaints, _ = real()
+    complaints, _ = recorded_nyc()
     with local_server(FakeSoda({"nre2-6m2s": complaints[:1], "5fn4-dr26": []})) as (base, _):
         run_source(NycDcwpSource(base_url=base), warehouse=warehouse)
     assert query(warehouse, "SELECT raw_hash FROM complaints") == [(raw_hash(complaints[0]),)]
 
 
 def test_a_failing_server_leaves_the_warehouse_byte_identical(warehouse):
-    complaints, charges = real()
+    complaints, charges = recorded_nyc()
     with local_server(FakeSoda({"nre2-6m2s": complaints, "5fn4-dr26": charges})) as (base, _):
         run_source(NycDcwpSource(base_url=base), warehouse=warehouse)
     served = warehouse.current_path()
@@ -152,7 +148,7 @@ def test_a_failing_server_leaves_the_warehouse_byte_identical(warehouse):
 
 
 def test_records_without_a_business_or_with_a_bad_date_are_quarantined(warehouse):
-    complaints, _ = real()
+    complaints, _ = recorded_nyc()
     no_business = {k: v for k, v in complaints[0].items() if k != "business_unique_id"}
     bad_date = {**complaints[1], "intake_date": "13/40/2026"}
     with local_server(FakeSoda({"nre2-6m2s": [no_business, bad_date, complaints[2]], "5fn4-dr26": []})) as (

@@ -24,7 +24,16 @@ from etl.sources.file_import import FileImportSource, load_mapping, read_records
 from etl.sources.nyc import NycDcwpSource
 from etl.warehouse import Warehouse
 from tests.conftest import REALDATA
-from tests.http_fixtures import fast_http, local_server  # noqa: F401
+from tests.http_fixtures import (  # noqa: F401
+    CCDB_RESPONSES,
+    NYC_DCWP,
+    FakeCcdb,
+    FakeSoda,
+    fast_http,
+    local_server,
+    recorded_hits,
+    recorded_nyc,
+)
 
 RUNS = 3
 EXAMPLES = PROJECT_ROOT / "data" / "examples"
@@ -32,8 +41,6 @@ MAPPINGS = PROJECT_ROOT / "data" / "mappings"
 BLACKCAT = EXAMPLES / "blackcat_complaints_example.csv"
 PENALTIES = EXAMPLES / "platform_penalty_notices_example.csv"
 CFPB_CSV = REALDATA / "cfpb_complaints_csv" / "seunnna_api_export_payday_small_2025-04.csv"
-CFPB_API = REALDATA / "cfpb_ccdb_api_responses"
-NYC = REALDATA / "nyc_dcwp"
 pytestmark = pytest.mark.usefixtures("fast_http")
 
 # A CCDB bulk CSV as the download writes it: console lines before the header, CRLF, `None`,
@@ -147,10 +154,10 @@ def test_file_import_csv_utf8_without_bom(warehouse):
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not CFPB_API.exists(), reason=f"real CFPB API responses not present at {CFPB_API}")
+@pytest.mark.skipif(
+    not CCDB_RESPONSES.exists(), reason=f"real CFPB API responses not present at {CCDB_RESPONSES}"
+)
 def test_cfpb_api_over_local_http(warehouse):
-    from tests.test_cfpb import FakeCcdb, recorded_hits
-
     hits, meta = recorded_hits()
     with local_server(FakeCcdb(hits, meta)) as (base, _):
         digests = check_reruns(warehouse, lambda: CfpbApiSource(base_url=base, page_size=25))
@@ -158,11 +165,9 @@ def test_cfpb_api_over_local_http(warehouse):
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not NYC.exists(), reason=f"real NYC DCWP records not present at {NYC}")
+@pytest.mark.skipif(not NYC_DCWP.exists(), reason=f"real NYC DCWP records not present at {NYC_DCWP}")
 def test_nyc_over_local_http(warehouse):
-    from tests.test_nyc import FakeSoda, real
-
-    complaints, charges = real()
+    complaints, charges = recorded_nyc()
     with local_server(FakeSoda({"nre2-6m2s": complaints, "5fn4-dr26": charges})) as (base, _):
         digests = check_reruns(warehouse, lambda: NycDcwpSource(base_url=base, page_size=4))
     assert digests["complaints"][0] == 10 and digests["penalties"][0] == 7
