@@ -228,6 +228,24 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Per-store curves are not in the warehouse for these stores.",
         "数据库中没有这些店铺的单独曲线。",
     ),
+    "stores_to_compare": ("Stores to compare (up to {n})", "要比较的店铺（最多 {n} 家）"),
+    "stores_placeholder": ("Search above, then choose stores here", "先在上方搜索，再在此选择店铺"),
+    "stores_found": (
+        "{n} matching stores: choose them in the list below.",
+        "{n} 家匹配店铺：请在下方列表中选择。",
+    ),
+    "stores_hint": (
+        "To compare stores, search for stores by name above and choose up to {n} of them.",
+        "如需比较店铺，请在上方按名称搜索，最多选择 {n} 家。",
+    ),
+    "stores_without_curves": (
+        "No per-store curve in the warehouse for: {names}",
+        "数据库中没有以下店铺的单独曲线：{names}",
+    ),
+    "stores_left_out": (
+        "Not applied (at most {n} stores are compared at once): {ids}",
+        "未应用（最多同时比较 {n} 家店铺）：{ids}",
+    ),
     # downloads
     "downloads_title": ("Data and downloads", "数据与下载"),
     "dataset": ("Table", "数据表"),

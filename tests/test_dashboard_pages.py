@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl.warehouse import Warehouse
 from tests.dashboard_fixtures import APP, dashboard_data, dashboard_env, page  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("dashboard_env")
@@ -95,6 +99,99 @@ def test_resolution_grouping_round_trips_and_changes_curves():
         "Delivery",
     }
     assert any("right-censored" in c.value for c in at.caption)
+
+
+@pytest.fixture
+def curve_stores(dashboard_data: Path) -> pd.DataFrame:  # noqa: F811
+    """Demo stores that have a per-store resolution curve, most complaints first."""
+    con = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    try:
+        return con.execute(
+            "SELECT m.merchant_id, m.name FROM merchants m JOIN resolution_curves r"
+            " ON r.grouping = 'merchant' AND r.group_value = m.merchant_id WHERE m.source_id = 'demo'"
+            " GROUP BY ALL ORDER BY max(r.at_risk) DESC, m.merchant_id"
+        ).df()
+    finally:
+        con.close()
+
+
+def legend(at: AppTest) -> set[str]:
+    return {trace["name"] for trace in figures(at)[0]["data"] if trace.get("showlegend") is not False}
+
+
+def test_resolution_stores_are_found_by_name_and_linked_by_id(curve_stores):
+    store = curve_stores[curve_stores["name"].str.match(r"^[A-Za-z]{4,}")].iloc[0]
+    brand = re.match(r"[A-Za-z]+", store["name"]).group()
+    at = open_page("resolution", by="merchant")
+    assert any("search for stores by name" in i.value for i in at.info)  # nothing chosen yet
+    at.text_input(key="store_search").set_value(brand.lower()).run(timeout=60)
+    picker = at.multiselect(key="stores")
+    assert any(option.startswith(store["name"]) for option in picker.options), picker.options
+    picker.select(store["merchant_id"]).run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["stores"] in (store["merchant_id"], [store["merchant_id"]])
+    assert legend(at) == {store["name"]}
+    assert list(at.dataframe[0].value["label"]) == [store["name"]]  # the summary table
+
+
+def test_resolution_store_search_takes_a_misspelt_chinese_name(curve_stores):
+    at = open_page("resolution", lang="zh", by="merchant")
+    assert at.multiselect(key="stores").label == "要比较的店铺（最多 8 家）"
+    assert any("按名称搜索" in i.value for i in at.info)
+    store = curve_stores[curve_stores["name"].str.match(r"^[\u4e00-\u9fff]{6,}$")].iloc[0]
+    typo = store["name"][:2] + "错" + store["name"][3:]  # one character wrong
+    # AppTest formats a re-run's widgets outside the script, where the language is English
+    at = open_page("resolution", by="merchant")
+    at.text_input(key="store_search").set_value(typo).run(timeout=60)
+    picker = at.multiselect(key="stores")
+    assert any(option.startswith(store["name"]) for option in picker.options), picker.options
+    assert any("matching stores" in c.value for c in at.caption)
+    at.text_input(key="store_search").set_value("qqqxxqqq").run(timeout=60)
+    assert any("No store found" in w.value for w in at.warning)
+
+
+def test_resolution_link_with_store_ids_shows_names_and_drops_unknown_ids(curve_stores):
+    first, second = curve_stores.iloc[0], curve_stores.iloc[1]
+    ids = [first["merchant_id"], second["merchant_id"]]
+    for stores in (
+        f"{ids[0]}, nowhere:9,{ids[1]}",
+        [ids[0], "nowhere:9", ids[1]],
+    ):  # as written before, and now
+        at = open_page("resolution", by="merchant", stores=stores)
+        picker = at.multiselect(key="stores")
+        assert picker.value == ids
+        assert [value.split(" · ")[0] for value in picker.values] == [first["name"], second["name"]]
+        notes = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption if c.value.startswith("Not applied")]
+        assert len(notes) == 1 and notes[0].endswith(": nowhere:9"), notes
+        assert at.query_params["stores"] == ids  # the link the reader copies carries known ids only
+        assert legend(at) == {first["name"], second["name"]}
+
+
+def test_resolution_link_with_too_many_stores_keeps_the_first_eight(curve_stores):
+    ids = list(curve_stores["merchant_id"][:10])
+    at = open_page("resolution", by="merchant", stores=ids)
+    assert at.multiselect(key="stores").value == ids[:8]
+    assert any(ids[8] in c.value and ids[9] in c.value for c in at.caption)
+    assert at.query_params["stores"] == ids[:8]
+
+
+def test_resolution_names_the_chosen_stores_without_a_curve(tmp_path, monkeypatch):
+    import duckdb
+
+    from tests.dashboard_fixtures import build_dashboard_warehouse
+
+    data = build_dashboard_warehouse(tmp_path)
+    current = (data / "warehouse" / "CURRENT").read_text().strip()
+    with duckdb.connect(str(data / "warehouse" / current)) as con:
+        with_curve, without_curve = "fixture:formula-store", "fixture:plain-store"
+        (name,) = con.execute("SELECT name FROM merchants WHERE merchant_id = ?", [without_curve]).fetchone()
+        # as if the store had no complaints: the metrics layer gives it no curve
+        con.execute("DELETE FROM resolution_curves WHERE group_value = ?", [without_curve])
+    monkeypatch.setenv("STOREWATCH_DATA_DIR", str(data))
+    at = open_page("resolution", by="merchant", stores=[with_curve, without_curve])
+    assert at.multiselect(key="stores").value == [with_curve, without_curve]
+    assert any(c.value.endswith(f"curve in the warehouse for: {name}") for c in at.caption)
+    assert len(legend(at)) == 1
 
 
 def test_pages_say_when_metrics_are_missing(tmp_path, monkeypatch):

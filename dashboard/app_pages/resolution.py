@@ -2,13 +2,80 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, db, i18n, ui
+from dashboard import charts, db, i18n, store_search, ui
 from dashboard.i18n import t
 
 GROUPINGS = ("size_tier", "category", "platform", "all", "merchant")
 MAX_STORES = 8  # more curves than this stop being readable
+
+
+def link_store_ids(values: Sequence[str]) -> list[str]:
+    """Known store ids from ?stores=: one per value, or comma-separated as links from before names."""
+    whole = [v.strip() for v in values if v.strip()]
+    parts = [p.strip() for v in whole for p in v.split(",") if p.strip()]
+    known = set(store_search.by_ids([*whole, *parts])["merchant_id"])
+    wanted: list[str] = []
+    for value in whole:  # an id that itself holds a comma is kept whole
+        wanted += [value] if value in known else [p.strip() for p in value.split(",") if p.strip()]
+    wanted = list(dict.fromkeys(wanted))
+    ui.ignored([v for v in wanted if v not in known])
+    found = [v for v in wanted if v in known]
+    if len(found) > MAX_STORES:
+        left_out = ", ".join(ui.escape_markdown(v) for v in found[MAX_STORES:])
+        st.caption(t("stores_left_out", n=MAX_STORES, ids=left_out))
+    return found[:MAX_STORES]
+
+
+def store_option(store: dict) -> str:
+    """A store as one plain line in a list: name, platform, company, closure."""
+    parts = [store["name"], store["platform"]]
+    if pd.notna(store["entity_name"]):
+        parts.append(store["entity_name"])
+    text = " · ".join(" ".join(str(p).split()) for p in parts)  # a source's line breaks become spaces
+    if pd.notna(store["closed_on"]):
+        text += f" · {t('closed')} {store['closed_on']:%Y-%m-%d}"
+    return text
+
+
+def store_names(stores: Sequence[dict]) -> dict[str, str]:
+    """Legend names: the store's name, with its platform when two chosen stores share a name."""
+    names = [s["name"] for s in stores]
+    return {
+        s["merchant_id"]: f"{s['name']} ({s['platform']})" if names.count(s["name"]) > 1 else s["name"]
+        for s in stores
+    }
+
+
+def choose_stores() -> tuple[list[str], dict[str, str]]:
+    """Stores picked by name from a search; the URL keeps their ids (?stores=) so a link shows them."""
+    if "stores" not in st.session_state:
+        st.session_state["stores"] = link_store_ids(st.query_params.get_all("stores"))
+    text = st.text_input(t("search_label"), key="store_search", placeholder="Lumio / 福润数码 / 91…").strip()
+    found = store_search.search(text)
+    if text and found.empty:
+        st.warning(t("store_not_found", q=ui.escape_markdown(text)))
+    elif not found.empty:
+        st.caption(t("stores_found", n=len(found)))
+    stores: dict[str, dict] = {}  # the chosen stores first, then the matches
+    for frame in (store_search.by_ids(st.session_state["stores"]), found):
+        for store in frame.to_dict("records"):
+            stores.setdefault(store["merchant_id"], store)
+    options = {merchant_id: store_option(store) for merchant_id, store in stores.items()}
+    chosen = st.multiselect(
+        t("stores_to_compare", n=MAX_STORES),
+        list(dict.fromkeys([*st.session_state["stores"], *options])),
+        key="stores",
+        format_func=lambda merchant_id: options.get(merchant_id, merchant_id),
+        max_selections=MAX_STORES,
+        placeholder=t("stores_placeholder"),
+    )
+    ui.publish("stores", chosen)
+    return chosen, store_names([stores[c] for c in chosen if c in stores])
 
 
 def group_labels(grouping: str, values: list[str], lang: str) -> dict[str, str]:
@@ -18,11 +85,6 @@ def group_labels(grouping: str, values: list[str], lang: str) -> dict[str, str]:
         return db.labels("complaint_categories", lang)
     if grouping == "all":
         return {v: t("grouping_all") for v in values}
-    if grouping == "merchant" and values:
-        names = db.query(
-            "SELECT merchant_id, name FROM merchants WHERE list_contains(?, merchant_id)", [values]
-        )
-        return dict(zip(names["merchant_id"], names["name"], strict=True))
     return {v: v for v in values}
 
 
@@ -35,8 +97,10 @@ def main() -> None:
         t("group_by"), GROUPINGS, "by", format_func=lambda g: t(f"grouping_{g}"), horizontal=True
     )
     if grouping == "merchant":
-        typed = ui.url_text(t("choose_stores"), "stores", placeholder="demo:m1, demo:m2")
-        chosen = [s.strip() for s in typed.split(",") if s.strip()][:MAX_STORES]
+        chosen, labels = choose_stores()
+        if not chosen:
+            st.info(t("stores_hint", n=MAX_STORES))
+            return
     else:
         available = list(
             db.query(
@@ -52,7 +116,7 @@ def main() -> None:
             or available
         )
     if not chosen:
-        st.info(t("no_store_curves"))
+        st.info(t("no_data_filter"))
         return
     curves = db.query(
         "SELECT group_value, day, at_risk, resolved, censored, survival, ci_low, ci_high"
@@ -63,7 +127,9 @@ def main() -> None:
     if curves.empty:
         st.warning(t("no_store_curves") if grouping == "merchant" else t("no_data_filter"))
         return
-    labels = group_labels(grouping, chosen, lang)
+    without = [labels.get(v, v) for v in chosen if v not in set(curves["group_value"])]
+    if without:  # a store with no complaints has no curve
+        st.caption(t("stores_without_curves", names=", ".join(ui.escape_markdown(n) for n in without)))
     figure = charts.survival_curves(
         curves, labels, {"days": t("days"), "share_unresolved": t("share_unresolved")}
     )

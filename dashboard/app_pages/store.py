@@ -8,34 +8,10 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, db, i18n, ui
+from dashboard import charts, db, i18n, store_search, ui
 from dashboard.i18n import t
-from etl.text import normalise_name
 
 THIS_PAGE = Path(__file__)
-MIN_SIMILARITY = 0.85  # Jaro-Winkler on the best-matching stretch of the name; 0.85 keeps 1-2 typos
-RESULTS = 20
-
-# A name matches when it contains the query, its company name does, the registration number equals
-# it, or (queries of 3+ characters) some stretch of the name as long as the query is close to it.
-SEARCH_SQL = """
-WITH q AS (SELECT ?::VARCHAR AS q, length(?::VARCHAR) AS lq),
-scored AS (
-    SELECT m.merchant_id, m.name, m.platform, e.name AS entity_name, m.closed_on,
-        CASE
-            WHEN contains(m.name_normalised, q.q) OR contains(coalesce(e.name_normalised, ''), q.q)
-                OR e.registration_number = upper(q.q) THEN 1.0
-            WHEN q.lq < 3 THEN 0.0
-            ELSE list_max(list_transform(
-                range(1, greatest(length(m.name_normalised) - q.lq + 2, 2)),
-                lambda i: jaro_winkler_similarity(substr(m.name_normalised, i, q.lq), q.q)))
-        END AS score
-    FROM merchants m LEFT JOIN entities e ON e.entity_id = m.entity_id, q
-)
-SELECT merchant_id, name, platform, entity_name, closed_on, score
-FROM scored WHERE score >= ? ORDER BY score DESC, name, merchant_id LIMIT ?
-"""
-
 STORE_SQL = """
 SELECT m.merchant_id, m.name, m.platform, m.category, m.opened_on, m.closed_on, m.store_url,
        m.entity_id, e.name AS entity_name, e.registration_number
@@ -73,19 +49,12 @@ ORDER BY pair.closed_on
 """
 
 
-def search(text: str) -> pd.DataFrame:
-    key = normalise_name(text)
-    if not key:
-        return pd.DataFrame()
-    return db.query(SEARCH_SQL, [key, key, MIN_SIMILARITY, RESULTS])
-
-
 def store_url(merchant_id: str) -> str:
     return "store?" + urlencode({"store": merchant_id, "lang": i18n.lang()})
 
 
 def show_results(text: str) -> None:
-    found = search(text)
+    found = store_search.search(text)
     if found.empty:
         st.warning(t("store_not_found", q=ui.escape_markdown(text)))
         return
