@@ -35,6 +35,13 @@ ID_COLUMNS = {
     "complaints": "complaint_id",
     "penalties": "penalty_id",
 }
+# Fact tables are written in date order, so DuckDB's per-row-group min/max (zone maps) let a
+# date-filtered query (an extract of one month, a preview of the latest rows) skip the rest of the
+# table instead of reading all of it. Appends keep the order roughly, as new records are mostly recent.
+STORAGE_ORDER = {
+    "complaints": "filed_at, complaint_id",
+    "penalties": "decided_at, penalty_id",
+}
 PROVENANCE_COLUMNS = ["source_id", "source_record_id", "fetched_at", "raw_hash", "run_id"]
 _FLUSH_ROWS = 50_000
 
@@ -305,10 +312,11 @@ def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:
     )
 
     # 3. upsert: new ids inserted, changed ones replaced, the rest left as they are
+    order = f" ORDER BY {STORAGE_ORDER[table]}" if table in STORAGE_ORDER else ""
     existing = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if existing == 0:
         counts.inserted += con.execute(
-            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM _clean"
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM _clean{order}"
         ).fetchone()[0]
     else:
         con.execute(
@@ -333,7 +341,7 @@ def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:
         if actions.get("insert") or actions.get("update"):
             con.execute(
                 f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM _clean "
-                f"WHERE {id_col} IN (SELECT {id_col} FROM _delta WHERE _action <> 'unchanged')"
+                f"WHERE {id_col} IN (SELECT {id_col} FROM _delta WHERE _action <> 'unchanged'){order}"
             )
         if ctx.meta.write_disposition == "replace":
             counts.deleted += _delete_unseen(con, table, ctx.meta.source_id, "_delta")

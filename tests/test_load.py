@@ -115,3 +115,17 @@ def test_python_and_sql_stable_ids_agree():
     for record_id in ["123", "c-1.x_2", "有空格 的 id", "a" * 65, "x/y", "'; DROP TABLE t; --"]:
         sql = con.execute("SELECT storewatch_id('src', ?)", [record_id]).fetchone()[0]
         assert sql == stable_id("src", record_id), record_id
+
+
+def test_complaints_are_stored_in_date_order_and_appends_stay_sorted(warehouse):
+    """Zone maps only skip row groups when the table is written in date order (STORAGE_ORDER)."""
+    shuffled = [
+        {"id": f"d{i}", "store": "s1", "filed": f"2025-{1 + (i * 5) % 12:02}-{1 + (i * 7) % 28:02}T10:00:00"}
+        for i in range(40)
+    ]
+    run_source(RecordsSource(STORES, shuffled), warehouse=warehouse)
+    later = [{"id": f"n{i}", "store": "s2", "filed": f"2026-02-{28 - i:02}T09:00:00"} for i in range(5)]
+    run_source(RecordsSource(STORES, shuffled + later), warehouse=warehouse)
+    stored = table_rows(warehouse, "SELECT filed_at, complaint_id FROM complaints ORDER BY rowid")
+    assert len(stored) == 45
+    assert stored == sorted(stored)  # the second run appended the five new ones, themselves sorted
