@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import duckdb
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 from rich.console import Console
 
@@ -36,30 +34,14 @@ def _date(text: str | None, option: str) -> date | None:
 
 def _stream(
     dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, path: Path, fmt: str, metadata
-):
+) -> int:
     """Write the extract batch by batch, advancing a progress bar over the matching rows."""
     total = exports.count_rows(dataset, filters, con)
-    sql, params = exports.build_select(dataset, filters, con, stringify_nested=fmt == "csv")
-    reader = con.sql(sql, params=params).to_arrow_reader(exports.BATCH_ROWS)
-    rows = 0
     with rich_progress() as progress:
         task = progress.task(f"{dataset.name} → {path.name}", total=total)
         if fmt == "csv":
-            with open(path, "wb") as sink:
-                sink.write(exports.UTF8_BOM)  # as the page's CSV: Excel then reads Chinese as UTF-8
-                with pacsv.CSVWriter(sink, reader.schema) as writer:
-                    for batch in reader:
-                        writer.write_batch(exports.neutralise_batch(batch))
-                        rows += batch.num_rows
-                        task.advance(batch.num_rows)
-        else:
-            schema = reader.schema.with_metadata({k: v.encode() for k, v in metadata.items()})
-            with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-                for batch in reader:
-                    writer.write_batch(batch.replace_schema_metadata(schema.metadata))
-                    rows += batch.num_rows
-                    task.advance(batch.num_rows)
-    return rows
+            return exports.write_csv(dataset, filters, con, path, on_batch=task.advance)
+        return exports.write_parquet(dataset, filters, con, path, metadata, on_batch=task.advance)
 
 
 def export(

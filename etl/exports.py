@@ -9,9 +9,10 @@ batches into the output file, so an extract never sits in memory whole.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +23,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-BATCH_ROWS = 100_000  # rows per Arrow batch while streaming an extract
+BATCH_ROWS = 50_000  # rows per Arrow batch while streaming an extract
+# An ordered extract is sorted a run of days at a time, each run holding about this many rows, so
+# its memory does not grow with its length (one day with more rows is still one run).
+WINDOW_ROWS = 150_000
 # CSV cells that a spreadsheet would evaluate as a formula (OWASP "CSV injection")
 FORMULA_START = r"^[=+\-@\t\r]"
 UTF8_BOM = b"\xef\xbb\xbf"  # so Excel reads Chinese CSV as UTF-8
@@ -81,6 +85,8 @@ class Dataset:
     # filter name -> SQL expression it restricts (filters not listed do not apply)
     filters: dict[str, str]
     order_by: str
+    # the date the order starts with: large extracts are sorted one run of days at a time on it
+    window_by: str | None = None
     requires: tuple[str, ...] = ()
     tier_join: str | None = None  # LEFT JOIN added when merchant_tiers exists
     catalogue_table: str | None = None  # metric table whose other columns are exported too
@@ -145,6 +151,7 @@ DATASETS: dict[str, Dataset] = {
             "merchant_id": "c.merchant_id",
         },
         order_by="c.filed_at, c.complaint_id",
+        window_by="c.filed_at",
     ),
     "penalties": Dataset(
         name="penalties",
@@ -183,6 +190,7 @@ DATASETS: dict[str, Dataset] = {
             "merchant_id": "p.merchant_id",
         },
         order_by="p.decided_at, p.penalty_id",
+        window_by="p.decided_at",
     ),
     "scorecards": Dataset(
         name="scorecards",
@@ -295,7 +303,9 @@ def columns_of(dataset: Dataset, con: duckdb.DuckDBPyConnection) -> list[Column]
     return columns
 
 
-def _where(dataset: Dataset, filters: Filters, tables: set[str]) -> tuple[str, list]:
+def _where(
+    dataset: Dataset, filters: Filters, tables: set[str], extra: tuple[str, list] | None = None
+) -> tuple[str, list]:
     clauses: list[str] = []
     params: list = []
     for name in ("platforms", "categories", "violations", "size_tiers"):
@@ -317,14 +327,19 @@ def _where(dataset: Dataset, filters: Filters, tables: set[str]) -> tuple[str, l
     if filters.merchant_id and "merchant_id" in dataset.filters:
         clauses.append(f"{dataset.filters['merchant_id']} = ?")
         params.append(filters.merchant_id)
+    if extra is not None:
+        clauses.append(extra[0])
+        params.extend(extra[1])
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _from_where(dataset: Dataset, filters: Filters, tables: set[str]) -> tuple[str, list]:
+def _from_where(
+    dataset: Dataset, filters: Filters, tables: set[str], extra: tuple[str, list] | None = None
+) -> tuple[str, list]:
     from_sql = dataset.from_sql
     if dataset.tier_join and "merchant_tiers" in tables:
         from_sql += " " + dataset.tier_join
-    where, params = _where(dataset, filters, tables)
+    where, params = _where(dataset, filters, tables, extra)
     return f"{from_sql}{where}", params
 
 
@@ -335,12 +350,16 @@ def build_select(
     *,
     stringify_nested: bool = False,
     ordered: bool = True,
+    extra: tuple[str, list] | None = None,
 ) -> tuple[str, list]:
-    """The parameterised SELECT for `dataset` under `filters` (identifiers from declarations only)."""
+    """The parameterised SELECT for `dataset` under `filters` (identifiers from declarations only).
+
+    `extra` is one more WHERE clause and its parameters (a window of days, see window_selects).
+    """
     tables = existing_tables(con)
     columns = columns_of(dataset, con)
     select = ", ".join(f"{c.sql} AS {quote_identifier(c.name)}" for c in columns)
-    from_where, params = _from_where(dataset, filters, tables)
+    from_where, params = _from_where(dataset, filters, tables, extra)
     order = f" ORDER BY {dataset.order_by}" if ordered else ""
     sql = f"SELECT {select} FROM {from_where}{order}"  # noqa: S608
     if stringify_nested:
@@ -376,9 +395,54 @@ def count_rows(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnectio
 def build_preview(
     dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, limit: int
 ) -> tuple[str, list]:
-    """A few matching rows in storage order: sorting millions of rows only to show 100 is not worth it."""
-    sql, params = build_select(dataset, filters, con, ordered=False)
+    """The first `limit` rows of the extract, in its order.
+
+    Cheap on the fact tables because they are stored in date order (etl/load.py STORAGE_ORDER):
+    DuckDB's top-N stops reading once later row groups cannot hold an earlier date.
+    """
+    sql, params = build_select(dataset, filters, con)
     return f"{sql} LIMIT {int(limit)}", params
+
+
+def window_selects(
+    dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, *, stringify_nested: bool = False
+) -> list[tuple[str, list]]:
+    """The extract as consecutive ordered SELECTs over runs of days, together the rows of build_select.
+
+    Sorting all of a long extract at once makes DuckDB hold (or spill) every row before the first
+    one streams; a run of days at a time keeps memory flat. The windows follow the order's first
+    key, so the concatenated output is row for row the single ordered query's. Rows without a
+    date come last, as ORDER BY puts NULLs last.
+    """
+    whole = [build_select(dataset, filters, con, stringify_nested=stringify_nested)]
+    if dataset.window_by is None:
+        return whole
+    day = f"date_trunc('day', {dataset.window_by})"
+    from_where, params = _from_where(dataset, filters, existing_tables(con))
+    days = con.execute(
+        f"SELECT {day} AS day, count(*) FROM {from_where} GROUP BY day ORDER BY day NULLS LAST",  # noqa: S608
+        params,
+    ).fetchall()
+    starts: list = []
+    in_window = 0
+    for value, rows in days:
+        if value is None:
+            break
+        if not starts or in_window + rows > WINDOW_ROWS:
+            starts.append(value)
+            in_window = 0
+        in_window += rows
+    if len(starts) <= 1:
+        return whole
+    expr = dataset.window_by
+    ranges = [(f"{expr} >= ? AND {expr} < ?", [lo, hi]) for lo, hi in itertools.pairwise(starts)]
+    ranges.append((f"{expr} >= ?", [starts[-1]]))
+    if days[-1][0] is None:
+        ranges.append((f"{expr} IS NULL", []))
+    return [
+        build_select(dataset, filters, con, stringify_nested=stringify_nested, extra=window)
+        for window in ranges
+    ]
 
 
 def neutralise_formulas(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -395,24 +459,42 @@ def neutralise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     )
 
 
-def _batches(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pa.RecordBatchReader:
-    return con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+def stream_batches(
+    dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, *, stringify_nested: bool = False
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The extract's schema and its rows as Arrow batches, one window of days after another."""
+    selects = window_selects(dataset, filters, con, stringify_nested=stringify_nested)
+    first = con.sql(selects[0][0], params=selects[0][1]).to_arrow_reader(BATCH_ROWS)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from _iter(first)
+        for sql, params in selects[1:]:
+            yield from _iter(con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS))
+
+    return first.schema, batches()
 
 
 def write_csv(
-    dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, path: Path, *, bom: bool = True
+    dataset: Dataset,
+    filters: Filters,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    bom: bool = True,
+    on_batch: Callable[[int], object] | None = None,
 ) -> int:
     """Stream the filtered rows to a CSV file with formula-looking cells neutralised; returns rows."""
-    sql, params = build_select(dataset, filters, con, stringify_nested=True)
-    reader = _batches(con, sql, params)
+    schema, batches = stream_batches(dataset, filters, con, stringify_nested=True)
     rows = 0
     with open(path, "wb") as sink:
         if bom:
-            sink.write(UTF8_BOM)
-        with pacsv.CSVWriter(sink, reader.schema) as writer:
-            for batch in _iter(reader):
+            sink.write(UTF8_BOM)  # Excel then reads Chinese as UTF-8
+        with pacsv.CSVWriter(sink, schema) as writer:
+            for batch in batches:
                 writer.write_batch(neutralise_batch(batch))
                 rows += batch.num_rows
+                if on_batch:
+                    on_batch(batch.num_rows)
     return rows
 
 
@@ -422,16 +504,19 @@ def write_parquet(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     metadata: dict[str, str] | None = None,
+    *,
+    on_batch: Callable[[int], object] | None = None,
 ) -> int:
     """Stream the filtered rows, values unchanged, to Parquet with provenance in the file metadata."""
-    sql, params = build_select(dataset, filters, con)
-    reader = _batches(con, sql, params)
-    schema = reader.schema.with_metadata({k: v.encode() for k, v in (metadata or {}).items()})
+    schema, batches = stream_batches(dataset, filters, con)
+    schema = schema.with_metadata({k: v.encode() for k, v in (metadata or {}).items()})
     rows = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for batch in _iter(reader):
+        for batch in batches:
             writer.write_batch(batch.replace_schema_metadata(schema.metadata))
             rows += batch.num_rows
+            if on_batch:
+                on_batch(batch.num_rows)
     return rows
 
 
