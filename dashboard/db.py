@@ -4,17 +4,22 @@ The connection is cached per versioned file: when an ETL run publishes a new ver
 script run sees a new path and opens it. Each query takes its own cursor, because Streamlit
 runs every session's script in its own thread and duckdb connections are not shared across threads.
 Query results are cached per (version, SQL, parameters), so a new version never serves stale rows.
+
+Both caches are functools.lru_cache rather than st.cache_resource / st.cache_data: Streamlit's
+key hashing and result pickling cost about 1 ms per uncached query, as much as a small query
+itself (docs/benchmarks.md). Each caller gets its own copy of a cached frame, as st.cache_data's
+unpickling gave it, so no session can change another's rows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
 from etl.exports import limit_memory
 from etl.settings import load_settings
@@ -25,7 +30,7 @@ def warehouse() -> Warehouse:
     return Warehouse(load_settings().warehouse_dir)
 
 
-@st.cache_resource(max_entries=4)
+@functools.lru_cache(maxsize=4)
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(path, read_only=True)
     limit_memory(connection)
@@ -56,14 +61,18 @@ def query(sql: str, params: list | None = None) -> pd.DataFrame:
     if recorded_queries is not None:
         recorded_queries.append((sql, list(params or [])))
     path = warehouse().require_current()
-    return _cached_query(str(path), sql, tuple(_hashable(p) for p in (params or [])))
+    return _cached_query(str(path), sql, tuple(_hashable(p) for p in (params or []))).copy()
 
 
 def _hashable(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-@st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
+def clear_query_cache() -> None:
+    _cached_query.cache_clear()
+
+
+@functools.lru_cache(maxsize=512)
 def _cached_query(path: str, sql: str, params: tuple) -> pd.DataFrame:
     cur = _connect(path).cursor()
     try:

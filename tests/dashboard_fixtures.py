@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
+from dashboard import db
 from etl.run import run_source
 from etl.sources.demo import DemoConfig
 from tests.conftest import build_demo
@@ -53,4 +54,5 @@ def dashboard_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def dashboard_env(dashboard_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STOREWATCH_DATA_DIR", str(dashboard_data))
     st.cache_data.clear()
+    db.clear_query_cache()
     return dashboard_data

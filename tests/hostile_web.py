@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 
+from dashboard import db
 from etl.load import SourceMeta
 from etl.run import run_source
 from etl.sources.demo import DemoConfig
@@ -205,6 +206,7 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def hostile_env(hostile_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STOREWATCH_DATA_DIR", str(hostile_data))
     st.cache_data.clear()
+    db.clear_query_cache()
     return hostile_data
 
 

@@ -112,6 +112,7 @@ def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def small_env(small_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STOREWATCH_DATA_DIR", str(small_warehouse))
     st.cache_data.clear()
+    db.clear_query_cache()
     return small_warehouse
 
 

@@ -90,7 +90,7 @@ def replay(sql: str, params: list, repeat: int, bare_sql: str | None = None) -> 
     via_db: list[float] = []
     via_bare: list[float] = []
     for _ in range(repeat):
-        db._cached_query.clear()  # an uncached run: what a new filter value costs
+        db.clear_query_cache()  # an uncached run: what a new filter value costs
         started = time.perf_counter()
         answer = db.query(sql, params)
         via_db.append(_ms_since(started))
@@ -146,7 +146,10 @@ def bench_dashboard(repeat: int, replay_fn: Callable[..., dict[str, Any]] = repl
     renders: dict[str, dict[str, float]] = {}
     ran: dict[tuple[str, str], dict[str, Any]] = {}
     for page in PAGES:
+        # empty caches (the connection stays open), as the first visitor after a new version finds
         st.cache_data.clear()
+        st.cache_resource.clear()
+        db.clear_query_cache()
         db.recorded_queries = []
         first = _render(page, page_params.get(page, {}))
         recorded, db.recorded_queries = db.recorded_queries, None
