@@ -11,6 +11,7 @@ import html
 import math
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -118,13 +119,15 @@ def funnel_plot(
         )
     for position, rows in stores.groupby("funnel_position", sort=True):
         figure.add_scatter(
-            x=rows["orders_12m"].to_numpy(dtype=float),
-            y=rows["dispute_rate"].to_numpy(dtype=float),
+            # single precision halves what tens of thousands of stores cost the browser per run
+            x=rows["orders_12m"].to_numpy(dtype="float32"),
+            y=rows["dispute_rate"].to_numpy(dtype="float32"),
             mode="markers",
             name=labels.get(f"funnel_{position}", position),
             marker={"color": FUNNEL_COLOURS.get(position, "#777777"), "size": 7, "opacity": 0.8},
-            customdata=rows["merchant_id"].to_numpy(),
-            text=[inert(name) for name in rows["name"]],
+            # fixed-width string arrays: Plotly validates object arrays one element at a time
+            customdata=rows["merchant_id"].to_numpy(dtype=str),
+            text=np.array([inert(name) for name in rows["name"]], dtype=str),
             hovertemplate="%{text}<br>%{x:,.0f} orders<br>%{y:.2f} ‰<extra></extra>",
         )
     # Keep the stores in view: the limits fan out towards tiny volumes where there are no stores.

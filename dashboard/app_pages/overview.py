@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts, db, i18n, ui
 from dashboard.i18n import t
 
 STORE_PAGE = "app_pages/store.py"
+MONTHLY_SQL = (
+    "SELECT platform, month, complaints, disputes, penalties, orders FROM overview_monthly"
+    " WHERE (len(?) = 0 OR list_contains(?, platform))"
+    " AND (?::DATE IS NULL OR month >= date_trunc('month', ?::DATE))"
+    " AND (?::DATE IS NULL OR month <= ?::DATE) ORDER BY platform, month"
+)
+FUNNEL_STORES_SQL = (
+    "SELECT merchant_id, name, size_tier, orders_12m::DOUBLE AS orders_12m, disputes_12m,"
+    " dispute_rate, dispute_rate_low, dispute_rate_high, funnel_position FROM merchant_scorecard"
+    " WHERE platform = ? AND rate_available AND NOT too_few_records ORDER BY merchant_id"
+)
+FUNNEL_LIMITS_SQL = (
+    "SELECT orders, expected_rate, lower_95, upper_95, lower_998, upper_998 FROM funnel_limits"
+    " WHERE platform = ? ORDER BY orders"
+)
 
 
 def chart_labels() -> dict[str, str]:
@@ -54,17 +70,28 @@ def trend(platforms: list[str], start, end) -> None:
     st.subheader(t("trend"))
     if not ui.metrics_ready("overview_monthly"):
         return
-    monthly = db.query(
-        "SELECT platform, month, complaints, disputes, penalties, orders FROM overview_monthly"
-        " WHERE (len(?) = 0 OR list_contains(?, platform))"
-        " AND (?::DATE IS NULL OR month >= date_trunc('month', ?::DATE))"
-        " AND (?::DATE IS NULL OR month <= ?::DATE) ORDER BY platform, month",
-        [platforms, platforms, start, start, end, end],
-    )
+    monthly = db.query(MONTHLY_SQL, [platforms, platforms, start, start, end, end])
     if monthly.empty:
         st.warning(t("no_data_filter"))
         return
-    ui.chart(charts.monthly_trend(monthly, chart_labels()), monthly, "storewatch_monthly", "trend_chart")
+    figure = trend_figure(str(db.current_path()), tuple(platforms), start, end, i18n.lang())
+    ui.chart(figure, monthly, "storewatch_monthly", "trend_chart")
+
+
+# The figures are built once per warehouse version, filter and language and shared by every
+# session (st.plotly_chart only reads them): with tens of thousands of stores in the funnel,
+# building a figure costs more than all the page's queries (docs/benchmarks.md).
+@st.cache_resource(max_entries=64, show_spinner=False)
+def trend_figure(version: str, platforms: tuple[str, ...], start, end, lang: str) -> go.Figure:
+    monthly = db.query(MONTHLY_SQL, [list(platforms), list(platforms), start, start, end, end])
+    return charts.monthly_trend(monthly, chart_labels())
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def funnel_figure(version: str, platform: str, lang: str) -> go.Figure:
+    stores = db.query(FUNNEL_STORES_SQL, [platform])
+    limits = db.query(FUNNEL_LIMITS_SQL, [platform])
+    return charts.funnel_plot(stores, limits, chart_labels())
 
 
 def funnel(platforms: list[str]) -> None:
@@ -77,22 +104,13 @@ def funnel(platforms: list[str]) -> None:
     )["platform"]
     options = [p for p in by_size if not platforms or p in platforms] or platforms or db.platforms()
     platform = ui.url_selectbox(t("funnel_platform"), options, "funnel")
-    stores = db.query(
-        "SELECT merchant_id, name, size_tier, orders_12m::DOUBLE AS orders_12m, disputes_12m,"
-        " dispute_rate, dispute_rate_low, dispute_rate_high, funnel_position FROM merchant_scorecard"
-        " WHERE platform = ? AND rate_available AND NOT too_few_records ORDER BY merchant_id",
-        [platform],
-    )
-    limits = db.query(
-        "SELECT orders, expected_rate, lower_95, upper_95, lower_998, upper_998 FROM funnel_limits"
-        " WHERE platform = ? ORDER BY orders",
-        [platform],
-    )
+    stores = db.query(FUNNEL_STORES_SQL, [platform])
+    limits = db.query(FUNNEL_LIMITS_SQL, [platform])
     if stores.empty or limits.empty:
         st.info(t("no_rate_platform"))
         return
     st.caption(t("funnel_note"))
-    figure = charts.funnel_plot(stores, limits, chart_labels())
+    figure = funnel_figure(str(db.current_path()), platform, i18n.lang())
     event = ui.chart(figure, stores, f"storewatch_funnel_{platform}", "funnel_chart", on_select="rerun")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     chosen = [p["customdata"] for p in points if p.get("customdata")]
