@@ -67,12 +67,14 @@ def bench_size(complaints: int, repeat: int) -> dict[str, Any]:
         sizes = sorted({min(rows, complaints) for rows in EXTRACT_ROWS})
         if len(sizes) == 1:
             sizes = [max(1, complaints // 10), complaints]
+        since = {rows: _step("extract_since", {"data_dir": data, "rows": rows})["since"] for rows in sizes}
         result["extracts"] = {}
         for fmt in ("csv", "parquet"):
             runs = []
             for rows in sizes:
                 out = scratch / f"extract.{fmt}"
-                step = _step("extract", {"data_dir": data, "format": fmt, "rows": rows, "out": str(out)})
+                args = {"data_dir": data, "format": fmt, "since": since[rows], "out": str(out)}
+                step = _step("extract", args)
                 runs.append({**step, "label": _rows_label(rows)})
             result["extracts"][fmt] = runs
         result["dashboard"] = _step("dashboard", {"data_dir": data, "repeat": repeat})

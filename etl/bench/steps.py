@@ -241,18 +241,28 @@ def cfpb_json(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def extract(args: dict[str, Any]) -> dict[str, Any]:
-    """Stream a date-filtered complaints extract of about `rows` rows to CSV or Parquet (etl/exports.py)."""
-    from etl import exports
+def extract_since(args: dict[str, Any]) -> dict[str, Any]:
+    """The filing day from which on about `rows` complaints were filed: the extract's filter.
 
+    Its own step, so the extract's peak memory is the extract's, not this look-up's.
+    """
     con = duckdb.connect(str(_warehouse(args["data_dir"]).require_current()), read_only=True)
-    exports.limit_memory(con)
-    # the filter: complaints filed on or after the day that leaves about `rows` of them
     (since,) = con.execute(
         "SELECT CAST(filed_at AS DATE) FROM complaints ORDER BY filed_at DESC LIMIT 1 OFFSET ?",
         [max(int(args["rows"]) - 1, 0)],
     ).fetchone() or (None,)
-    filters = exports.Filters(date_from=since)
+    con.close()
+    return {"since": since.isoformat() if since else None}
+
+
+def extract(args: dict[str, Any]) -> dict[str, Any]:
+    """Stream the complaints filed since `since` to CSV or Parquet (etl/exports.py)."""
+    from etl import exports
+
+    con = duckdb.connect(str(_warehouse(args["data_dir"]).require_current()), read_only=True)
+    exports.limit_memory(con)
+    since = args["since"]
+    filters = exports.Filters(date_from=date.fromisoformat(since) if since else None)
     writer = exports.write_csv if args["format"] == "csv" else exports.write_parquet
     path = Path(args["out"])
     started = time.perf_counter()
@@ -260,7 +270,7 @@ def extract(args: dict[str, Any]) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     size = path.stat().st_size
     path.unlink()
-    return {"rows": rows, "seconds": seconds, "bytes": size, "since": str(since)}
+    return {"rows": rows, "seconds": seconds, "bytes": size, "since": since}
 
 
 def dashboard(args: dict[str, Any]) -> dict[str, Any]:
@@ -275,6 +285,7 @@ STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "prepare_imports": prepare_imports,
     "file_import": file_import,
     "cfpb_json": cfpb_json,
+    "extract_since": extract_since,
     "extract": extract,
     "dashboard": dashboard,
 }
