@@ -81,6 +81,7 @@ def run_source(
         con = None
         try:
             con = duckdb.connect(str(path))
+            con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")  # validated in settings
             migrate(con)
             ctx = RunContext(
                 run_id=run_id,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from etl.run import run_source
+from etl.settings import load_settings
 from etl.warehouse import RunInProgressError, Warehouse
 from tests.records_source import RecordsSource
 from tests.test_load import STORES, complaints
@@ -198,3 +199,28 @@ def test_leftovers_of_killed_runs_are_removed_by_the_next_run(warehouse):
     left = sorted(p.name for p in directory.iterdir())
     assert left == sorted(["CURRENT", "etl.lock", "runs", result.path.name])
     assert all(p.suffix == ".json" for p in (directory / "runs").iterdir())
+
+
+class MemoryProbeSource(RecordsSource):
+    """Notes the memory limit of the connection the run builds the new version on."""
+
+    seen_limit: str | None = None
+
+    def extract(self, ctx) -> None:
+        rows = ctx.con.execute("SELECT current_setting('memory_limit')").fetchall()
+        MemoryProbeSource.seen_limit = rows[0][0]
+        super().extract(ctx)
+
+
+def test_the_build_connection_has_the_configured_memory_limit(warehouse, monkeypatch):
+    monkeypatch.setenv("STOREWATCH_BUILD_MEMORY_LIMIT", "300MB")
+    MemoryProbeSource.seen_limit = None
+    run_source(MemoryProbeSource(STORES, complaints()), warehouse=warehouse)
+    assert MemoryProbeSource.seen_limit is not None
+    assert MemoryProbeSource.seen_limit == "286.1 MiB"  # DuckDB shows 300 MB in binary units
+
+
+def test_a_malformed_memory_limit_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("STOREWATCH_BUILD_MEMORY_LIMIT", "4GB'; DROP TABLE complaints; --")
+    with pytest.raises(ValueError, match="STOREWATCH_BUILD_MEMORY_LIMIT"):
+        load_settings()
