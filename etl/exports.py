@@ -88,7 +88,10 @@ class Dataset:
     # the date the order starts with: large extracts are sorted one run of days at a time on it
     window_by: str | None = None
     requires: tuple[str, ...] = ()
-    tier_join: str | None = None  # LEFT JOIN added when merchant_tiers exists
+    # alias -> LEFT JOIN to at most one row per row of from_sql (a store, a source): a count leaves
+    # out the ones its filters do not use, since they cannot change how many rows match
+    lookups: dict[str, str] = field(default_factory=dict)
+    tier_join: str | None = None  # LEFT JOIN (alias t) added when merchant_tiers exists
     catalogue_table: str | None = None  # metric table whose other columns are exported too
     extra_columns: tuple[Column, ...] = field(default=())
 
@@ -119,10 +122,11 @@ DATASETS: dict[str, Dataset] = {
         name="complaints",
         title_en="Complaints",
         title_zh="投诉",
-        from_sql=(
-            "complaints c LEFT JOIN merchants m ON m.merchant_id = c.merchant_id "
-            "LEFT JOIN sources s ON s.source_id = c.source_id"
-        ),
+        from_sql="complaints c",
+        lookups={
+            "m": "LEFT JOIN merchants m ON m.merchant_id = c.merchant_id",
+            "s": "LEFT JOIN sources s ON s.source_id = c.source_id",
+        },
         tier_join="LEFT JOIN merchant_tiers t ON t.merchant_id = c.merchant_id",
         columns=(
             Column("complaint_id", "c.complaint_id", "Stable complaint id", "投诉编号（稳定）"),
@@ -157,10 +161,11 @@ DATASETS: dict[str, Dataset] = {
         name="penalties",
         title_en="Penalties",
         title_zh="处罚",
-        from_sql=(
-            "penalties p LEFT JOIN merchants m ON m.merchant_id = p.merchant_id "
-            "LEFT JOIN sources s ON s.source_id = p.source_id"
-        ),
+        from_sql="penalties p",
+        lookups={
+            "m": "LEFT JOIN merchants m ON m.merchant_id = p.merchant_id",
+            "s": "LEFT JOIN sources s ON s.source_id = p.source_id",
+        },
         tier_join="LEFT JOIN merchant_tiers t ON t.merchant_id = p.merchant_id",
         columns=(
             Column("penalty_id", "p.penalty_id", "Stable penalty id", "处罚编号（稳定）"),
@@ -334,13 +339,20 @@ def _where(
 
 
 def _from_where(
-    dataset: Dataset, filters: Filters, tables: set[str], extra: tuple[str, list] | None = None
+    dataset: Dataset,
+    filters: Filters,
+    tables: set[str],
+    extra: tuple[str, list] | None = None,
+    *,
+    counting: bool = False,
 ) -> tuple[str, list]:
-    from_sql = dataset.from_sql
-    if dataset.tier_join and "merchant_tiers" in tables:
-        from_sql += " " + dataset.tier_join
     where, params = _where(dataset, filters, tables, extra)
-    return f"{from_sql}{where}", params
+    joins = dict(dataset.lookups)
+    if dataset.tier_join and "merchant_tiers" in tables:
+        joins["t"] = dataset.tier_join
+    if counting:  # merchants and tiers hold one row per store, sources one per source
+        joins = {alias: join for alias, join in joins.items() if re.search(rf"\b{alias}\.", where)}
+    return " ".join([dataset.from_sql, *joins.values()]) + where, params
 
 
 def build_select(
@@ -383,7 +395,7 @@ def _nested_columns(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> s
 def build_count(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
     """Counts the rows build_select returns (same FROM and WHERE), without projecting or sorting them."""
     columns_of(dataset, con)  # raises when the dataset's tables are missing
-    from_where, params = _from_where(dataset, filters, existing_tables(con))
+    from_where, params = _from_where(dataset, filters, existing_tables(con), counting=True)
     return f"SELECT count(*) AS n FROM {from_where}", params  # noqa: S608
 
 
@@ -418,7 +430,7 @@ def window_selects(
     if dataset.window_by is None:
         return whole
     day = f"date_trunc('day', {dataset.window_by})"
-    from_where, params = _from_where(dataset, filters, existing_tables(con))
+    from_where, params = _from_where(dataset, filters, existing_tables(con), counting=True)
     days = con.execute(
         f"SELECT {day} AS day, count(*) FROM {from_where} GROUP BY day ORDER BY day NULLS LAST",  # noqa: S608
         params,

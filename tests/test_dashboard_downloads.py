@@ -89,6 +89,24 @@ def test_filter_values_are_bound_never_spliced(con):
     assert hostile.merchant_id in params
 
 
+@pytest.mark.parametrize(
+    ("name", "filters"),
+    [
+        ("complaints", Filters()),
+        ("complaints", Filters(size_tiers=("mid", "large", "top"), platforms=("Tmall", "JD"))),
+        ("penalties", Filters(platforms=("Tmall",))),  # penalties take their platform from the store
+        ("penalties", Filters(size_tiers=("small",), violations=("counterfeit",))),
+    ],
+)
+def test_counts_leave_out_unused_lookups_and_still_match_the_file(con, tmp_path, name, filters):
+    dataset = DATASETS[name]
+    sql, _ = exports.build_count(dataset, filters, con)
+    assert "sources" not in sql  # no filter reads the source, so the count does not join it
+    assert ("merchant_tiers" in sql) == bool(filters.size_tiers)
+    total = exports.count_rows(dataset, filters, con)
+    assert 0 < total == exports.write_csv(dataset, filters, con, tmp_path / "x.csv")
+
+
 def test_metric_datasets_export_when_built(con, tmp_path):
     for name in ("scorecards", "consistency"):
         dataset = DATASETS[name]
