@@ -22,7 +22,7 @@ from etl.http import Page, PaginationError, get_json, make_client, paginate
 from etl.load import RecordRejectedError, RunContext, SourceMeta
 from etl.raw_archive import RawArchive
 from etl.settings import load_settings
-from etl.sources.file_import import read_records, read_text
+from etl.sources.file_import import read_lines, read_records
 from etl.text import normalise_name
 
 META = SourceMeta(
@@ -340,7 +340,7 @@ class CfpbCsvSource:
         self.path = Path(path)
 
     def extract(self, ctx: RunContext) -> None:
-        rows = read_records(read_text(self.path), "csv", {"header_starts_with": "Date received"})
+        rows = read_records(read_lines(self.path), "csv", {"header_starts_with": "Date received"})
         loader = _Loader(ctx)
         task = ctx.progress.task(f"cfpb: {self.path.name}")
         for row in rows:
