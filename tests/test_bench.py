@@ -130,7 +130,7 @@ def test_replay_fails_loudly_when_the_bare_answer_differs(small_env: Path) -> No
 
 
 def test_an_unordered_sample_is_compared_by_shape(small_env: Path) -> None:
-    # the downloads preview is LIMIT without ORDER BY: any matching rows are a right answer
+    # LIMIT without ORDER BY (as the downloads preview once was): any matching rows are a right answer
     sql = "SELECT complaint_id, filed_at FROM complaints LIMIT 5"
     assert is_unordered_sample(sql) and not is_unordered_sample(sql.replace("LIMIT", "ORDER BY 1 LIMIT"))
     assert is_unordered_sample("SELECT string_agg(x ORDER BY x) FROM t LIMIT 5")

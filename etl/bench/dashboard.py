@@ -100,8 +100,8 @@ def replay(sql: str, params: list, repeat: int, bare_sql: str | None = None) -> 
     bare_con.close()
     rows = len(answer)
     if is_unordered_sample(sql):
-        # LIMIT without ORDER BY (the downloads preview): DuckDB's parallel scan may return any
-        # matching rows, so two runs agree on the shape, not on which rows
+        # LIMIT without ORDER BY (no page runs one now; the downloads preview once did): DuckDB's
+        # parallel scan may return any matching rows, so two runs agree on the shape, not on which
         answer, bare = _shape(answer), _shape(bare)
     difference = answer_difference(answer, bare)
     if difference is not None:
