@@ -222,3 +222,30 @@ def test_pages_say_when_metrics_are_missing(tmp_path, monkeypatch):
     assert any("metrics layer" in i.value for i in at.info)
     at = open_page("store", store="demo:m3")
     assert metrics_missing(at)
+
+
+def test_cached_overview_figures_follow_language_and_platform():
+    """The figures are cached across sessions: a Chinese reader must not get the English one."""
+    english = figures(open_page("overview", lang="en"))
+    chinese = figures(open_page("overview", lang="zh"))
+    assert len(english) == len(chinese) == 2  # the trend and the funnel
+    assert english[1]["layout"]["xaxis"]["title"]["text"] == "Orders, last 12 months"
+    assert chinese[1]["layout"]["xaxis"]["title"]["text"] == "近12个月订单数"
+    assert english[0]["layout"]["annotations"][0]["text"] != chinese[0]["layout"]["annotations"][0]["text"]
+
+    def stores(figure: dict) -> set[str]:
+        return {store for trace in figure["data"] for store in trace.get("customdata") or []}
+
+    default = open_page("overview", lang="en")
+    other = next(p for p in ("JD", "Amazon", "Tmall") if p != default.selectbox(key="funnel").value)
+    other_stores = stores(figures(open_page("overview", lang="en", funnel=other))[1])
+    assert other_stores and other_stores.isdisjoint(stores(english[1]))
+
+
+def test_query_results_are_copies_a_page_cannot_change_for_others():
+    from dashboard import db
+
+    first = db.query("SELECT DISTINCT platform FROM merchants ORDER BY platform")
+    first["platform"] = "changed"
+    again = db.query("SELECT DISTINCT platform FROM merchants ORDER BY platform")
+    assert "changed" not in set(again["platform"]) and len(again) == len(first)
