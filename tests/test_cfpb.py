@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import httpx
 import pytest
@@ -308,6 +308,9 @@ def test_api_csv_export_with_none_literals_short_dates_and_crlf(warehouse):
     assert query(warehouse, "SELECT count(*) FROM complaints WHERE issue = 'None' OR narrative = 'None'") == [
         (0,)
     ]
+    # complete up to the end of the last day it holds (open complaints are censored there)
+    [(last_day,)] = query(warehouse, "SELECT max(filed_at)::DATE FROM complaints")
+    assert query(warehouse, "SELECT as_of FROM sources") == [(datetime.combine(last_day, time(23, 59, 59)),)]
 
 
 @pytest.mark.realdata

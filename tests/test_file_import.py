@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -203,3 +204,16 @@ def test_cli_import_dry_run_prints_the_summary_and_writes_nothing(warehouse):
     assert result.exit_code == 0, result.output
     assert "dry run, nothing written" in result.output and "quarantined" in result.output
     assert warehouse.current_path() is None
+
+
+def test_as_of_is_the_latest_time_in_the_file_or_the_one_given(warehouse):
+    """Open complaints are censored at as_of: the run time would age an old export's open ones."""
+    run_source(FileImportSource(BLACKCAT, MAPPINGS / "blackcat_complaints.yaml"), warehouse=warehouse)
+    # EX-17000004 closed 2025-03-12 09:00 Beijing time, the latest time of a record that loads
+    # (EX-17000007's 2025-03-20 belongs to a record quarantined for its filing date)
+    assert [str(r[0]) for r in query(warehouse, "SELECT as_of FROM sources")] == ["2025-03-12 01:00:00"]
+    given = datetime(2025, 4, 1, 0, 0)
+    run_source(
+        FileImportSource(BLACKCAT, MAPPINGS / "blackcat_complaints.yaml", as_of=given), warehouse=warehouse
+    )
+    assert query(warehouse, "SELECT as_of FROM sources") == [(given,)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -346,3 +346,7 @@ class CfpbCsvSource:
         for row in rows:
             loader.load([{CSV_COLUMNS.get(name, name): value for name, value in row.items()}])
             task.advance()
+        if loader.latest is not None:
+            # a download is complete up to the last day it holds, not up to when it is loaded
+            # (open complaints are censored here; a future date is the loader's to quarantine)
+            ctx.as_of = min(datetime.combine(loader.latest, time.max).replace(microsecond=0), ctx.started_at)

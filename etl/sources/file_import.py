@@ -15,7 +15,7 @@ import itertools
 import json
 import tomllib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -347,11 +347,30 @@ class RecordMapper:
         return row
 
 
-class FileImportSource:
-    """Loads one file through one mapping."""
+# The times a record carries; the latest of them in a file is how far the file is known complete.
+EVENT_COLUMNS = {"complaints": ("filed_at", "first_response_at", "closed_at"), "penalties": ("decided_at",)}
 
-    def __init__(self, path: Path, mapping: dict[str, Any] | Path) -> None:
+
+def _as_datetime(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time.max).replace(microsecond=0)
+    return None
+
+
+class FileImportSource:
+    """Loads one file through one mapping.
+
+    `as_of` is when the file's records were complete (its export time): complaints still open in
+    it are censored there. Without it, the latest time any of its records carries is used, not
+    the import's run time: an export loaded a month late would otherwise count every open
+    complaint as open a month longer.
+    """
+
+    def __init__(self, path: Path, mapping: dict[str, Any] | Path, as_of: datetime | None = None) -> None:
         self.path = Path(path)
+        self.as_of = as_of
         self.mapping = mapping if isinstance(mapping, dict) else load_mapping(mapping)
         info = self.mapping["source"]
         self.meta = SourceMeta(
@@ -376,6 +395,7 @@ class FileImportSource:
         task = ctx.progress.task(f"{self.meta.source_id}: {self.path.name}")
         stores: set[str] = set()
         entities: set[str] = set()
+        latest: datetime | None = None
         for record in self.records():
             task.advance()
             record_id = None
@@ -428,4 +448,11 @@ class FileImportSource:
                 row.setdefault("platform", platform)
             elif entity_id is not None:
                 row.setdefault("entity_id", entity_id)
+            for column in EVENT_COLUMNS.get(target, ()):
+                moment = _as_datetime(row.get(column))
+                # a time after the run is an error the loader quarantines, not a completeness date
+                if moment is not None and moment <= ctx.started_at and (latest is None or moment > latest):
+                    latest = moment
             ctx.emit(target, row, record)
+        if self.as_of is not None or latest is not None:
+            ctx.as_of = self.as_of or latest
