@@ -77,10 +77,13 @@ class FakeCcdb:
     API did before search_after (2021).
     """
 
-    def __init__(self, hits: list[dict], meta: dict, legacy: bool = False) -> None:
+    def __init__(
+        self, hits: list[dict], meta: dict, legacy: bool = False, max_size: int | None = None
+    ) -> None:
         self.hits = hits
         self.meta = meta
         self.legacy = legacy
+        self.max_size = max_size  # a server that quietly serves fewer hits per page than asked
 
     def __call__(self, path, query, headers):
         size, frm = int(query.get("size", 25)), int(query.get("frm", 0))
@@ -92,6 +95,7 @@ class FakeCcdb:
         hits = sorted(self.hits, key=lambda h: (h["sort"][0], h["sort"][1]), reverse=descending)
         if "date_received_min" in query:
             hits = [h for h in hits if h["_source"]["date_received"][:10] >= query["date_received_min"]]
+        total = len(hits)  # what the query matches, as Elasticsearch counts it
         after = self.parse_search_after(query)
         if after is not None:
             hits = [
@@ -105,14 +109,14 @@ class FakeCcdb:
             ]
         elif self.legacy:
             hits = hits[frm:]
-        page = [dict(h) for h in hits[:size]]
+        page = [dict(h) for h in hits[: min(size, self.max_size or size)]]
         if self.legacy:
             for hit in page:
                 hit.pop("sort", None)
         return 200, {
             "took": 1,
             "timed_out": False,
-            "hits": {"total": {"value": len(self.hits), "relation": "eq"}, "hits": page},
+            "hits": {"total": {"value": total, "relation": "eq"}, "hits": page},
             "_meta": self.meta,
         }
 
@@ -125,6 +129,22 @@ class FakeCcdb:
         if not sort.startswith("created") or not score.isdigit():
             return None
         return (int(score), hit_id)
+
+
+def cfpb_hit(n: int, day: int) -> dict:
+    """A CCDB search hit for complaint n, received on 2021-12-<day>, with its search_after sort."""
+    source = {
+        "complaint_id": str(5000000 + n),
+        "company": f"Bank {n % 3}",
+        "date_received": f"2021-12-{day:02d}T12:00:00-05:00",
+        "date_sent_to_company": f"2021-12-{day:02d}T12:00:00-05:00",
+        "company_response": "In progress" if n % 2 else "Closed with explanation",
+        "issue": "Managing an account",
+        "product": "Checking or savings account",
+        "timely": "Yes",
+    }
+    epoch = int(datetime.fromisoformat(source["date_received"]).timestamp() * 1000)
+    return {"_id": source["complaint_id"], "_source": source, "sort": [epoch, source["complaint_id"]]}
 
 
 def recorded_hits() -> tuple[list[dict], dict]:

@@ -16,6 +16,7 @@ from tests.conftest import REALDATA
 from tests.http_fixtures import (  # noqa: F401
     CCDB_RESPONSES,
     FakeCcdb,
+    cfpb_hit,
     fast_http,
     local_server,
     recorded_hits,
@@ -351,6 +352,17 @@ def test_without_search_after_material_it_falls_back_to_frm_offsets(warehouse):
         result = run_source(CfpbApiSource(base_url=base, page_size=25), warehouse=warehouse)
     assert result.counts["complaints"].inserted == 114
     assert [r["query"].get("frm") for r in log] == [None, "25", "50", "75", "100"]
+
+
+def test_a_server_serving_shorter_pages_than_asked_fails_the_run_instead_of_losing_rows(warehouse):
+    hits = [cfpb_hit(n, 1 + n) for n in range(12)]
+    meta = {"last_indexed": "2021-12-20T12:00:00-05:00"}
+    with local_server(FakeCcdb(hits, meta, max_size=5)) as (base, log):
+        with pytest.raises(PaginationError, match="reported 12 complaints but paging ended after 5"):
+            run_source(CfpbApiSource(base_url=base, page_size=10), warehouse=warehouse)
+        assert len(log) == 1  # a short first page ends paging: only the reported total tells
+        result = run_source(CfpbApiSource(base_url=base, page_size=5), warehouse=warehouse)
+    assert result.counts["complaints"].inserted == 12
 
 
 def test_frm_paging_stops_at_the_apis_deepest_offset(warehouse):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 from typer.testing import CliRunner
 
 from etl.cli import app
-from tests.http_fixtures import FakeCcdb, FakeSoda, fast_http, local_server  # noqa: F401
+from tests.http_fixtures import FakeCcdb, FakeSoda, cfpb_hit, fast_http, local_server  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fast_http")
 
@@ -24,21 +23,6 @@ def nyc_complaint(n: int, business: str = "B1") -> dict[str, str]:
         "complaint_code": "Non-Delivery of Goods",
         "intake_date": f"2026-01-{n:02d}T00:00:00.000",
     }
-
-
-def cfpb_hit(n: int, day: int) -> dict:
-    source = {
-        "complaint_id": str(5000000 + n),
-        "company": f"Bank {n % 3}",
-        "date_received": f"2021-12-{day:02d}T12:00:00-05:00",
-        "date_sent_to_company": f"2021-12-{day:02d}T12:00:00-05:00",
-        "company_response": "In progress" if n % 2 else "Closed with explanation",
-        "issue": "Managing an account",
-        "product": "Checking or savings account",
-        "timely": "Yes",
-    }
-    epoch = int(datetime.fromisoformat(source["date_received"]).timestamp() * 1000)
-    return {"_id": source["complaint_id"], "_source": source, "sort": [epoch, source["complaint_id"]]}
 
 
 def invoke(*args: str) -> str:

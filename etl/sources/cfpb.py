@@ -307,6 +307,7 @@ class CfpbApiSource:
         loader = _Loader(ctx)
         task = ctx.progress.task("cfpb: complaints")
         meta: dict[str, Any] = {}
+        counts = {"received": 0}  # and "total", the first page's count of what the query matches
         with make_client(self.base_url or settings.cfpb_base_url, transport=self.transport) as client:
 
             def fetch(cursor: tuple[str, Any] | None) -> Page[tuple[str, Any]]:
@@ -318,17 +319,35 @@ class CfpbApiSource:
                     raise PaginationError(f"the CFPB API answered without a hits object: {str(data)[:80]!r}")
                 meta.update(data.get("_meta") or {})
                 hits = data["hits"].get("hits") or []
+                if "total" not in counts and (total := exact_total(data["hits"].get("total"))) is not None:
+                    counts["total"] = total
+                counts["received"] += len(hits)
                 return Page(hits, self.next_cursor(hits, cursor))
 
             what = f"the CFPB API at {client.base_url}"
             for hits in paginate(fetch, settings.http_max_pages, what):
                 loader.load(hit.get("_source") if isinstance(hit, dict) else hit for hit in hits)
                 task.advance(len(hits))
+            # paging ends on a short page; a server serving fewer per page than asked would end it
+            # early and silently, so the count the API reported is checked
+            if counts["received"] < counts.get("total", 0):
+                raise PaginationError(
+                    f"{what} reported {counts['total']:,} complaints but paging ended after "
+                    f"{counts['received']:,}: does it serve fewer than {self.page_size} per page? "
+                    "Try a smaller --page-size"
+                )
         if loader.latest is not None:
             previous = date.fromisoformat(ctx.previous_watermark) if ctx.previous_watermark else None
             ctx.watermark = max(filter(None, [loader.latest, previous])).isoformat()
         if meta.get("last_indexed"):
             ctx.as_of = parse_date(str(meta["last_indexed"]), "as_of")
+
+
+def exact_total(total: object) -> int | None:
+    """Elasticsearch's hit count when it is exact ({"value": n, "relation": "eq"} or a bare int)."""
+    if isinstance(total, dict) and total.get("relation") == "eq" and isinstance(total.get("value"), int):
+        return total["value"]
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
 class CfpbCsvSource:
