@@ -362,7 +362,6 @@ def build_select(
     con: duckdb.DuckDBPyConnection,
     *,
     stringify_nested: bool = False,
-    ordered: bool = True,
     extra: tuple[str, list] | None = None,
 ) -> tuple[str, list]:
     """The parameterised SELECT for `dataset` under `filters` (identifiers from declarations only).
@@ -373,8 +372,7 @@ def build_select(
     columns = columns_of(dataset, con)
     select = ", ".join(f"{c.sql} AS {quote_identifier(c.name)}" for c in columns)
     from_where, params = _from_where(dataset, filters, tables, extra)
-    order = f" ORDER BY {dataset.order_by}" if ordered else ""
-    sql = f"SELECT {select} FROM {from_where}{order}"  # noqa: S608
+    sql = f"SELECT {select} FROM {from_where} ORDER BY {dataset.order_by}"  # noqa: S608
     if stringify_nested:
         nested = _nested_columns(con, sql, params)
         if nested:
