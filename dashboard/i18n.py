@@ -212,7 +212,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "grouping_category": ("complaint category", "投诉类别"),
     "grouping_platform": ("platform", "平台"),
     "grouping_merchant": ("chosen stores", "选定店铺"),
-    "choose_stores": ("Stores (by id)", "店铺（编号）"),
     "censoring_note": (
         "Complaints still open on the as-of date are counted as unresolved up to that date (right-"
         "censored), not dropped and not treated as resolved. Complaints withdrawn or closed without "
