@@ -253,7 +253,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ds_scorecards": ("Store scorecards", "店铺评分卡"),
     "ds_consistency": ("Penalty consistency results", "处罚一致性结果"),
     "rows_match": ("{n} rows match these filters.", "{n} 行符合筛选条件。"),
-    "preview": ("Preview: the first {n} rows of the download, which is sorted by date", "预览：下载文件（按日期排序）的前 {n} 行"),
+    "preview": (
+        "Preview: the first {n} rows of the download, which is sorted by date",
+        "预览：下载文件（按日期排序）的前 {n} 行",
+    ),
     "download_csv": ("Download CSV", "下载 CSV"),
     "download_parquet": ("Download Parquet", "下载 Parquet"),
     "download_dictionary": ("Download data dictionary", "下载数据字典"),

@@ -112,6 +112,7 @@ def test_an_explicit_encoding_streams_the_same_text(tmp_path, monkeypatch):
 # prints the child's own peak resident set.
 IMPORT_IN_CHILD = """
 import json, resource, sys
+from datetime import datetime
 from pathlib import Path
 from etl.progress import SilentProgress
 from etl.sources.file_import import FileImportSource
@@ -119,6 +120,7 @@ from tests import hostile
 
 class CountingContext:
     progress = SilentProgress()
+    started_at = datetime(2100, 1, 1)
     emitted = rejected = 0
     def stable_id(self, record_id):
         return record_id
