@@ -6,7 +6,7 @@ import contextlib
 import json
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -117,17 +117,30 @@ def etl_import(
             dir_okay=False,
         ),
     ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The day the file was exported (YYYY-MM-DD, complete to its end, UTC): open complaints "
+            "are censored there. Default: the latest time any record in the file carries.",
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Validate and count, write nothing.")] = False,
 ) -> None:
     """Load complaints or penalties from a file through a declarative mapping; bad rows are quarantined."""
     from etl.sources.file_import import FileImportSource, MappingError
 
     try:
-        source = FileImportSource(file, mapping)
+        complete_to = datetime.combine(date.fromisoformat(as_of), time(23, 59, 59)) if as_of else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {as_of!r}", param_hint="--as-of") from exc
+    try:
+        source = FileImportSource(file, mapping, as_of=complete_to)
     except (MappingError, ValueError) as exc:
         console.print(f"[red]bad mapping: {exc}[/red]")
         raise typer.Exit(2) from exc
-    _run_and_report(source, {"file": str(file), "mapping": str(mapping)}, dry_run)
+    params = {"file": str(file), "mapping": str(mapping), "as_of": as_of}
+    _run_and_report(source, params, dry_run)
 
 
 @etl_app.command("cfpb")

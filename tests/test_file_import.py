@@ -217,3 +217,16 @@ def test_as_of_is_the_latest_time_in_the_file_or_the_one_given(warehouse):
         FileImportSource(BLACKCAT, MAPPINGS / "blackcat_complaints.yaml", as_of=given), warehouse=warehouse
     )
     assert query(warehouse, "SELECT as_of FROM sources") == [(given,)]
+
+
+def test_cli_import_takes_the_export_day_as_as_of(warehouse):
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    command = ["etl", "import", str(BLACKCAT), "--mapping", str(MAPPINGS / "blackcat_complaints.yaml")]
+    result = CliRunner().invoke(app, [*command, "--as-of", "2025-04-02"])
+    assert result.exit_code == 0, result.output
+    assert query(warehouse, "SELECT as_of FROM sources") == [(datetime(2025, 4, 2, 23, 59, 59),)]
+    result = CliRunner().invoke(app, [*command, "--as-of", "2025-13-01"])
+    assert result.exit_code == 2 and "not a date" in result.output
