@@ -36,8 +36,10 @@ ID_COLUMNS = {
     "penalties": "penalty_id",
 }
 # Fact tables are written in date order, so DuckDB's per-row-group min/max (zone maps) let a
-# date-filtered query (an extract of one month, a preview of the latest rows) skip the rest of the
-# table instead of reading all of it. Appends keep the order roughly, as new records are mostly recent.
+# date-filtered query (an extract of one month, one window of a long extract, the first rows of an
+# extract) skip the rest of the table instead of reading all of it. Each run's rows are appended in
+# order, which keeps the table roughly ordered while new records are mostly recent; updated old
+# records move to the end.
 STORAGE_ORDER = {
     "complaints": "filed_at, complaint_id",
     "penalties": "decided_at, penalty_id",
