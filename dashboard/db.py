@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import streamlit as st
 
 from etl.exports import limit_memory
 from etl.settings import load_settings
@@ -70,6 +71,13 @@ def _hashable(value: object) -> object:
 
 def clear_query_cache() -> None:
     _cached_query.cache_clear()
+
+
+def clear_caches() -> None:
+    """Forget cached query results and the figures pages cache (the connection stays open): the
+    state the first visitor after a new version meets."""
+    clear_query_cache()
+    st.cache_resource.clear()
 
 
 @functools.lru_cache(maxsize=512)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from dashboard import db
 from etl.run import run_source
@@ -53,6 +52,5 @@ def dashboard_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def dashboard_env(dashboard_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STOREWATCH_DATA_DIR", str(dashboard_data))
-    st.cache_data.clear()
-    db.clear_query_cache()
+    db.clear_caches()
     return dashboard_data

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from dashboard import db
@@ -205,8 +204,7 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def hostile_env(hostile_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STOREWATCH_DATA_DIR", str(hostile_data))
-    st.cache_data.clear()
-    db.clear_query_cache()
+    db.clear_caches()
     return hostile_data
 
 

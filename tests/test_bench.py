@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from typer.testing import CliRunner
 
 from dashboard import db
@@ -111,8 +110,7 @@ def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def small_env(small_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STOREWATCH_DATA_DIR", str(small_warehouse))
-    st.cache_data.clear()
-    db.clear_query_cache()
+    db.clear_caches()
     return small_warehouse
 
 

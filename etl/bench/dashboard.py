@@ -135,8 +135,6 @@ def _render(page: str, params: dict[str, str]) -> float:
 
 def bench_dashboard(repeat: int, replay_fn: Callable[..., dict[str, Any]] = replay) -> dict[str, Any]:
     """Render every page (first with empty query caches, then `repeat` times warm) and replay its queries."""
-    import streamlit as st
-
     from dashboard import db
 
     # a store with complaints, so the store page shows a full scorecard
@@ -146,10 +144,7 @@ def bench_dashboard(repeat: int, replay_fn: Callable[..., dict[str, Any]] = repl
     renders: dict[str, dict[str, float]] = {}
     ran: dict[tuple[str, str], dict[str, Any]] = {}
     for page in PAGES:
-        # empty caches (the connection stays open), as the first visitor after a new version finds
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        db.clear_query_cache()
+        db.clear_caches()
         db.recorded_queries = []
         first = _render(page, page_params.get(page, {}))
         recorded, db.recorded_queries = db.recorded_queries, None
