@@ -7,46 +7,28 @@ real API's hits; the client asks for the next page with `search_after=<epoch>_<l
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+
+from etl.bench.local_server import local_server
 
 EMPTY_PAGE = b'{"hits": {"hits": []}}'
 
 
 @contextmanager
-def serve_pages(pages_dir: Path, page_size: int) -> Iterator[tuple[str, list[str]]]:
-    """Yields the base URL and the list of request paths served."""
-    requests: list[str] = []
+def serve_pages(pages_dir: Path, page_size: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Yields the base URL and the log of requests served."""
 
-    class _Pages(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            query = parse_qs(urlsplit(self.path).query)
-            after = query.get("search_after", [None])[0]
-            if after is not None:
-                number = (int(after.split("_")[1]) + 1) // page_size
-            else:
-                number = int(query.get("frm", ["0"])[0]) // page_size
-            page = pages_dir / f"{number}.json"
-            body = page.read_bytes() if page.exists() else EMPTY_PAGE
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def page(path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes]:
+        after = query.get("search_after")
+        if after is not None:
+            number = (int(after.split("_")[1]) + 1) // page_size
+        else:
+            number = int(query.get("frm", "0")) // page_size
+        file = pages_dir / f"{number}.json"
+        return 200, file.read_bytes() if file.exists() else EMPTY_PAGE
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server(page) as (base_url, requests):
+        yield f"{base_url}/", requests
