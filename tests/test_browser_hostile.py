@@ -10,14 +10,7 @@ import pytest
 
 from tests.hostile_web import COLOUR, MARKDOWN, SCRIPT, STORE_NAMES, build_hostile_warehouse, store_id
 from tests.streamlit_server import serve_dashboard
-from tests.test_browser import CHROMIUM, browser, wait_for_app  # noqa: F401
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian chromium not installed (scripts/ensure-chromium.sh)"
-    ),
-]
+from tests.test_browser import browser, pytestmark, wait_for_app  # noqa: F401 (same marks)
 
 
 @pytest.fixture(scope="module")
