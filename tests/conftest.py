@@ -1,41 +1,13 @@
-"""Shared fixtures: real warehouses built through the production load path into temp dirs."""
+"""The suite's root. Shared fixtures live in tests/support/ and are registered here (pytest reads
+`pytest_plugins` only in the root conftest), so test modules take fixtures by name and import
+nothing but plain helpers."""
 
-from __future__ import annotations
-
-from pathlib import Path
-
-import pytest
-
-from etl.run import run_source
-from etl.sources.demo import DemoConfig, DemoSource
-from etl.warehouse import Warehouse
-
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-
-# Small enough to build in seconds, large enough for the planted effects to be measurable.
-SMALL_DEMO = DemoConfig(complaints=120_000, seed=7)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private data directory; settings read it from the environment."""
-    monkeypatch.setenv("STOREWATCH_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("STOREWATCH_VERSION_GRACE_SECONDS", "0")
-    return tmp_path
-
-
-@pytest.fixture
-def warehouse(data_dir: Path) -> Warehouse:
-    return Warehouse(data_dir / "warehouse")
-
-
-def build_demo(directory: Path, config: DemoConfig) -> Warehouse:
-    warehouse = Warehouse(directory / "warehouse")
-    run_source(DemoSource(config), warehouse=warehouse)
-    return warehouse
-
-
-@pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The small planted demo, built once per test session; treat it as read-only."""
-    return build_demo(tmp_path_factory.mktemp("demo"), SMALL_DEMO)
+pytest_plugins = [
+    "pytester",  # the tests of the suite's own checks run a small inner pytest
+    "tests.support.warehouses",
+    "tests.support.realdata",
+    "tests.support.http_fixtures",
+    "tests.support.dashboard_fixtures",
+    "tests.support.hostile_web",
+    "tests.support.browser",
+]

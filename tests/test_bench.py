@@ -22,7 +22,7 @@ from etl.bench.dashboard import (
 )
 from etl.cli import app
 from etl.sources.demo import DemoConfig
-from tests.conftest import build_demo
+from tests.support.warehouses import build_demo
 
 SIZE = 5_000
 

@@ -7,19 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard_fixtures import build_dashboard_warehouse
-from tests.streamlit_server import ROOT, serve_dashboard
+from tests.support.browser import BROWSER_MARKS, wait_for_app
+from tests.support.dashboard_fixtures import build_dashboard_warehouse
+from tests.support.streamlit_server import ROOT, serve_dashboard
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PLOT = ".js-plotly-plot .main-svg"
 # page url path -> (query string, what must be visible)
 PAGES = {
@@ -31,12 +23,7 @@ PAGES = {
     "methodology": ("", "[data-testid='stMain'] h1"),
 }
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian chromium not installed (scripts/ensure-chromium.sh)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +31,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = build_dashboard_warehouse(tmp_path_factory.mktemp("browser"))
     with serve_dashboard(data, tmp_path_factory.mktemp("log")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def wait_for_app(page) -> None:
-    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
-    # the script has finished when the status widget stops showing "running"
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
 
 
 @pytest.mark.parametrize("name", list(PAGES))

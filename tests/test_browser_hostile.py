@@ -8,9 +8,11 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.hostile_web import COLOUR, MARKDOWN, SCRIPT, STORE_NAMES, build_hostile_warehouse, store_id
-from tests.streamlit_server import serve_dashboard
-from tests.test_browser import browser, pytestmark, wait_for_app  # noqa: F401 (same marks)
+from tests.support.browser import BROWSER_MARKS, wait_for_app
+from tests.support.hostile_web import COLOUR, MARKDOWN, SCRIPT, STORE_NAMES, build_hostile_warehouse, store_id
+from tests.support.streamlit_server import serve_dashboard
+
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +22,7 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def open_page(browser, url: str):  # noqa: F811
+def open_page(browser, url: str):
     page = browser.new_page(viewport={"width": 1280, "height": 2400})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -34,7 +36,7 @@ def pwned(page) -> bool:
     return page.evaluate("() => window.__pwned !== undefined")
 
 
-def test_store_page_shows_script_and_markdown_as_text(hostile_url, browser):  # noqa: F811
+def test_store_page_shows_script_and_markdown_as_text(hostile_url, browser):
     page, errors = open_page(browser, f"{hostile_url}/store?lang=en&store={quote(store_id('h-script'))}")
     try:
         heading = page.locator("[data-testid='stMain'] h2").first
@@ -49,7 +51,7 @@ def test_store_page_shows_script_and_markdown_as_text(hostile_url, browser):  # 
     assert not errors, errors
 
 
-def test_markdown_name_is_not_rendered(hostile_url, browser):  # noqa: F811
+def test_markdown_name_is_not_rendered(hostile_url, browser):
     page, errors = open_page(browser, f"{hostile_url}/store?lang=en&store={quote(store_id('h-markdown'))}")
     try:
         heading = page.locator("[data-testid='stMain'] h2").first
@@ -63,7 +65,7 @@ def test_markdown_name_is_not_rendered(hostile_url, browser):  # noqa: F811
     assert not errors, errors
 
 
-def test_overview_and_funnel_hovers_stay_inert(hostile_url, browser):  # noqa: F811
+def test_overview_and_funnel_hovers_stay_inert(hostile_url, browser):
     page, errors = open_page(browser, f"{hostile_url}/?lang=en&funnel=Tmall")
     try:
         funnel = page.locator(".js-plotly-plot").nth(1)

@@ -12,15 +12,14 @@ import pytest
 from etl.http import HttpFetchError, PaginationError
 from etl.run import run_source
 from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource, parse_date
-from tests.conftest import REALDATA
-from tests.http_fixtures import (  # noqa: F401
+from tests.support.http_fixtures import (
     CCDB_RESPONSES,
     FakeCcdb,
     cfpb_hit,
-    fast_http,
     local_server,
     recorded_hits,
 )
+from tests.support.realdata import REALDATA
 
 CSV_DIR = REALDATA / "cfpb_complaints_csv"
 needs_api = pytest.mark.skipif(

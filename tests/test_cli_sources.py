@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from etl.cli import app
-from tests.http_fixtures import FakeCcdb, FakeSoda, cfpb_hit, fast_http, local_server  # noqa: F401
+from tests.support.http_fixtures import FakeCcdb, FakeSoda, cfpb_hit, local_server
 
 pytestmark = pytest.mark.usefixtures("fast_http")
 

@@ -18,7 +18,7 @@ import duckdb
 
 from etl.run import run_source
 from etl.warehouse import Warehouse
-from tests.run_variants import expected_signature, signature, variant
+from tests.support.run_variants import expected_signature, signature, variant
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = [5, 9, 14, 20, 27, 35, 44, 54, 65]  # growing: ids are nested, so each run adds rows
@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 import duckdb
 from etl.warehouse import Warehouse
-from tests.run_variants import signature
+from tests.support.run_variants import signature
 
 warehouse, control = Warehouse(sys.argv[1]), Path(sys.argv[2])
 stop = control / "stop"

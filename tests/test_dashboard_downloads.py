@@ -13,11 +13,11 @@ from streamlit.testing.v1 import AppTest
 from etl import exports
 from etl.exports import DATASETS, Filters
 from etl.warehouse import Warehouse
-from tests.dashboard_fixtures import APP, FORMULA_STORE, dashboard_data, dashboard_env, page  # noqa: F401
+from tests.support.dashboard_fixtures import APP, FORMULA_STORE, page
 
 
 @pytest.fixture
-def con(dashboard_data: Path):  # noqa: F811
+def con(dashboard_data: Path):
     connection = Warehouse(dashboard_data / "warehouse").connect_read_only()
     yield connection
     connection.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard_fixtures import APP, PAGES, dashboard_data, dashboard_env, page  # noqa: F401
+from tests.support.dashboard_fixtures import APP, PAGES, page
 
 
 def test_missing_warehouse_says_how_to_build_one(data_dir):

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import db
 from etl.warehouse import Warehouse
-from tests.dashboard_fixtures import APP, page
-from tests.hostile_web import (  # noqa: F401
+from tests.support.dashboard_fixtures import APP, page
+from tests.support.hostile_web import (
     COLOUR,
     HOSTILE_PLATFORM,
     IMG,
@@ -25,9 +25,6 @@ from tests.hostile_web import (  # noqa: F401
     SCRIPT,
     SQL,
     STORE_NAMES,
-    hostile_data,
-    hostile_env,
-    offered,
     store_id,
 )
 
@@ -48,7 +45,7 @@ NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 
 
 @pytest.fixture(scope="module")
-def stored_names(hostile_data: Path) -> dict[str, str]:  # noqa: F811
+def stored_names(hostile_data: Path) -> dict[str, str]:
     """Store names as the warehouse holds them (the loader owns its text policy)."""
     con = Warehouse(hostile_data / "warehouse").connect_read_only()
     try:
@@ -243,7 +240,7 @@ def assert_no_live_formula(rows: list[list[str]]) -> int:
     ],
 )
 @pytest.mark.usefixtures("hostile_env")
-def test_extracts_of_hostile_rows_hold_no_live_formula(params, offered, sql_log):  # noqa: F811
+def test_extracts_of_hostile_rows_hold_no_live_formula(params, offered, sql_log):
     at = run_page("downloads", {"lang": "en", **params})
     assert_inert(at)
     matched = int(next(m.value for m in at.markdown if "rows match" in m.value).split()[0].replace(",", ""))
@@ -263,7 +260,7 @@ def test_extracts_of_hostile_rows_hold_no_live_formula(params, offered, sql_log)
 
 
 @pytest.mark.usefixtures("hostile_env")
-def test_extract_filter_boxes_take_hostile_text(offered):  # noqa: F811
+def test_extract_filter_boxes_take_hostile_text(offered):
     at = run_page("downloads", {"lang": "en", "table": "complaints"})
     for value in PARAM_VALUES:
         at.text_input(key="store").set_value(value).run()
@@ -275,7 +272,7 @@ def test_extract_filter_boxes_take_hostile_text(offered):  # noqa: F811
 
 
 @pytest.mark.usefixtures("hostile_env")
-def test_table_csv_button_neutralises_formulas(offered):  # noqa: F811
+def test_table_csv_button_neutralises_formulas(offered):
     at = run_page("resolution", {"lang": "en", "by": "merchant", "stores": store_id("h-plus")})
     assert any(b.proto.label for b in at.download_button)
     summary = offered.get("storewatch_resolution_summary_merchant.csv")

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.warehouse import Warehouse
-from tests.dashboard_fixtures import APP, dashboard_data, dashboard_env, page  # noqa: F401
+from tests.support.dashboard_fixtures import APP, page
 
 pytestmark = pytest.mark.usefixtures("dashboard_env")
 
@@ -102,7 +102,7 @@ def test_resolution_grouping_round_trips_and_changes_curves():
 
 
 @pytest.fixture
-def curve_stores(dashboard_data: Path) -> pd.DataFrame:  # noqa: F811
+def curve_stores(dashboard_data: Path) -> pd.DataFrame:
     """Demo stores that have a per-store resolution curve, most complaints first."""
     con = Warehouse(dashboard_data / "warehouse").connect_read_only()
     try:
@@ -178,7 +178,7 @@ def test_resolution_link_with_too_many_stores_keeps_the_first_eight(curve_stores
 def test_resolution_names_the_chosen_stores_without_a_curve(tmp_path, monkeypatch):
     import duckdb
 
-    from tests.dashboard_fixtures import build_dashboard_warehouse
+    from tests.support.dashboard_fixtures import build_dashboard_warehouse
 
     data = build_dashboard_warehouse(tmp_path)
     current = (data / "warehouse" / "CURRENT").read_text().strip()
@@ -198,7 +198,7 @@ def test_pages_say_when_metrics_are_missing(tmp_path, monkeypatch):
     """A warehouse without metric tables: every page explains instead of failing."""
     import duckdb
 
-    from tests.dashboard_fixtures import build_dashboard_warehouse
+    from tests.support.dashboard_fixtures import build_dashboard_warehouse
 
     data = build_dashboard_warehouse(tmp_path)
     current = (data / "warehouse" / "CURRENT").read_text().strip()

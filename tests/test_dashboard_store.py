@@ -9,11 +9,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.warehouse import Warehouse
-from tests.dashboard_fixtures import APP, dashboard_data, dashboard_env, page  # noqa: F401
+from tests.support.dashboard_fixtures import APP, page
 
 
 @pytest.fixture
-def stores(dashboard_data: Path):  # noqa: F811
+def stores(dashboard_data: Path):
     con = Warehouse(dashboard_data / "warehouse").connect_read_only()
     try:
         yield con.execute(
@@ -109,7 +109,7 @@ def test_unknown_store_id_is_explained():
 @pytest.mark.usefixtures("dashboard_env")
 def test_names_are_shown_as_recorded_not_as_markdown():
     from dashboard.ui import plain
-    from tests.dashboard_fixtures import FORMULA_STORE
+    from tests.support.dashboard_fixtures import FORMULA_STORE
 
     at = AppTest.from_file(APP)
     at.query_params["store"] = "fixture:formula-store"
@@ -120,7 +120,7 @@ def test_names_are_shown_as_recorded_not_as_markdown():
 
 
 @pytest.mark.usefixtures("dashboard_env")
-def test_reopened_store_lists_the_closed_store_it_follows(dashboard_data):  # noqa: F811
+def test_reopened_store_lists_the_closed_store_it_follows(dashboard_data):
     con = Warehouse(dashboard_data / "warehouse").connect_read_only()
     try:
         pairs = con.execute(

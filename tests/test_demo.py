@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from etl.sources.demo import LENIENT_VIOLATIONS, DemoConfig
-from tests.conftest import SMALL_DEMO, build_demo
+from tests.support.warehouses import SMALL_DEMO, build_demo
 
 CONTENT = {
     "merchants": "SELECT * EXCLUDE (run_id, fetched_at) FROM merchants ORDER BY merchant_id",

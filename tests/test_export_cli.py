@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 
 from etl.cli import app
 from etl.warehouse import Warehouse
-from tests.dashboard_fixtures import APP, page
-from tests.hostile_web import SQL, STORE_NAMES, hostile_data, hostile_env, offered, store_id  # noqa: F401
+from tests.support.dashboard_fixtures import APP, page
+from tests.support.hostile_web import SQL, STORE_NAMES, store_id
 
 runner = CliRunner()
 
 
-def page_csv(params: dict, offered: dict) -> bytes:  # noqa: F811
+def page_csv(params: dict, offered: dict) -> bytes:
     """The CSV the downloads page offers for these URL filters, as its button would produce it."""
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params.update({"lang": "en", **params})
@@ -42,7 +42,7 @@ def page_csv(params: dict, offered: dict) -> bytes:  # noqa: F811
     ],
 )
 @pytest.mark.usefixtures("hostile_env")
-def test_csv_equals_the_one_the_page_offers(params, args, offered, tmp_path):  # noqa: F811
+def test_csv_equals_the_one_the_page_offers(params, args, offered, tmp_path):
     expected = page_csv(params, offered)
     out = tmp_path / "extract.csv"
     result = runner.invoke(app, ["export", params["table"], "--out", str(out), *args])
@@ -55,7 +55,7 @@ def test_csv_equals_the_one_the_page_offers(params, args, offered, tmp_path):  #
 
 
 @pytest.mark.usefixtures("hostile_env")
-def test_formula_cells_are_neutralised_and_parquet_keeps_values(hostile_data, tmp_path):  # noqa: F811
+def test_formula_cells_are_neutralised_and_parquet_keeps_values(hostile_data, tmp_path):
     store = ["--store", store_id("h-formula")]
     assert (
         runner.invoke(app, ["export", "complaints", "--out", str(tmp_path / "c.csv"), *store]).exit_code == 0
@@ -75,7 +75,7 @@ def test_formula_cells_are_neutralised_and_parquet_keeps_values(hostile_data, tm
 
 
 @pytest.mark.usefixtures("hostile_env")
-def test_hostile_filter_values_are_bound(hostile_data, tmp_path):  # noqa: F811
+def test_hostile_filter_values_are_bound(hostile_data, tmp_path):
     out = tmp_path / "x.csv"
     result = runner.invoke(
         app, ["export", "complaints", "--out", str(out), "--store", SQL, "--platform", "Tmall') OR 1=1 --"]

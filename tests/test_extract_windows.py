@@ -13,11 +13,10 @@ import pytest
 from etl import exports
 from etl.exports import DATASETS, Dataset, Filters
 from etl.warehouse import Warehouse
-from tests.dashboard_fixtures import dashboard_data  # noqa: F401
 
 
 @pytest.fixture
-def con(dashboard_data: Path):  # noqa: F811
+def con(dashboard_data: Path):
     connection = Warehouse(dashboard_data / "warehouse").connect_read_only()
     yield connection
     connection.close()

@@ -11,7 +11,7 @@ import pytest
 from etl.run import run_source
 from etl.settings import PROJECT_ROOT
 from etl.sources.file_import import FileImportSource, load_mapping, read_records, read_text
-from tests.conftest import REALDATA
+from tests.support.realdata import REALDATA
 
 EXAMPLES = PROJECT_ROOT / "data" / "examples"
 MAPPINGS = PROJECT_ROOT / "data" / "mappings"

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from etl.settings import PROJECT_ROOT
 from etl.sources import file_import
 from etl.sources.file_import import FileImportSource, read_records, read_text
-from tests import hostile
-from tests.test_hostile_etl import file_ways
+from tests.support import hostile
+from tests.support.hostile_files import file_ways
 
 
 def whole_file_text(path: Path) -> str:
@@ -116,7 +116,7 @@ from datetime import datetime
 from pathlib import Path
 from etl.progress import SilentProgress
 from etl.sources.file_import import FileImportSource
-from tests import hostile
+from tests.support import hostile
 
 class CountingContext:
     progress = SilentProgress()

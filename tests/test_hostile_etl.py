@@ -8,7 +8,6 @@ import io
 import json
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +18,8 @@ from etl.pii import mask_pii
 from etl.run import run_source
 from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource
 from etl.sources.file_import import FileImportSource, MappingError
-from tests import hostile
-from tests.http_fixtures import fast_http  # noqa: F401
+from tests.support import hostile
+from tests.support.hostile_files import file_ways
 
 pytestmark = pytest.mark.usefixtures("fast_http")
 FIGURES: dict[str, dict[str, int]] = {}
@@ -91,26 +90,6 @@ def check_texts(warehouse, source_id: str, records: list[hostile.Hostile]) -> No
         assert narrative == mask_pii(hostile.expected_text(record.fields["narrative"]))[0], record.label
         assert issue == mask_pii(hostile.expected_text(record.fields["issue"]))[0], record.label
         assert store == hostile.expected_text(record.fields["store"]), record.label
-
-
-def file_ways(tmp_path: Path) -> list[tuple[str, Path, list[hostile.Hostile]]]:
-    records = hostile.corpus()
-    with_bytes = records + hostile.bytes_records()
-    with_gb = records + hostile.bytes_records()[1:]  # decodable line by line, but not as a whole
-    ways = []
-    for name, file_format, data, used in [
-        ("csv-utf8", "csv", hostile.csv_bytes(records), records),
-        ("csv-utf8-bom", "csv", hostile.csv_bytes(records, bom=True), records),
-        ("csv-gb18030", "csv", hostile.csv_bytes(records, encoding="gb18030"), records),
-        ("csv-mixed-encodings", "csv", hostile.csv_bytes(with_bytes), with_bytes),
-        ("csv-utf8-with-a-gb18030-line", "csv", hostile.csv_bytes(with_gb), with_gb),
-        ("json", "json", hostile.json_text(records).encode(), records),
-        ("ndjson", "ndjson", hostile.ndjson_text(records).encode(), records),
-    ]:
-        path = tmp_path / f"{name}.{file_format}"
-        path.write_bytes(data)
-        ways.append((name, path, used))
-    return ways
 
 
 @pytest.mark.parametrize(

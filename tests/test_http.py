@@ -15,7 +15,7 @@ from etl.http import (
     paginate,
     parse_retry_after,
 )
-from tests.http_fixtures import local_server
+from tests.support.http_fixtures import local_server
 
 POLICY = RetryPolicy(attempts=4, backoff_base=0.5, backoff_cap=10)
 

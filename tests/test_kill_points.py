@@ -22,7 +22,7 @@ import pytest
 
 from etl.run import PHASES, run_source
 from etl.warehouse import Warehouse
-from tests.run_variants import expected_signature, signature, variant
+from tests.support.run_variants import expected_signature, signature, variant
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ import pandas, pyarrow.dataset  # what duckdb imports on its first Arrow scan: w
 from etl.progress import SilentProgress
 from etl.run import run_source
 from etl.warehouse import Warehouse
-from tests.run_variants import variant
+from tests.support.run_variants import variant
 
 def die(*_):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -82,7 +82,7 @@ def load(point):
         records, source.complaints = source.complaints, []
         def emit_then_die(ctx, records=records, stop=arg):
             type(source).extract(source, ctx)  # the stores
-            from tests.records_source import normalise_complaint
+            from tests.support.records_source import normalise_complaint
             for index, raw in enumerate(records):
                 if index == stop:
                     die()

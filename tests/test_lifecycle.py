@@ -13,8 +13,8 @@ import pytest
 from etl.run import run_source
 from etl.settings import load_settings
 from etl.warehouse import RunInProgressError, Warehouse
-from tests.records_source import RecordsSource
-from tests.test_load import STORES, complaints
+from tests.support.loader_records import STORES, complaints
+from tests.support.records_source import RecordsSource
 
 
 def digest(path: Path) -> str:
@@ -53,8 +53,8 @@ SLOW_RUN = """
 import sys, time
 from etl.run import run_source
 from etl.warehouse import Warehouse
-from tests.records_source import RecordsSource
-from tests.test_load import STORES, complaints
+from tests.support.records_source import RecordsSource
+from tests.support.loader_records import STORES, complaints
 
 class Slow(RecordsSource):
     def extract(self, ctx):

@@ -4,34 +4,8 @@ import duckdb
 
 from etl.ids import STABLE_ID_MACRO, stable_id
 from etl.run import run_source
-from tests.records_source import RecordsSource
-
-STORES = [
-    {"id": "s1", "name": "优品旗舰店", "platform": "Tmall"},
-    {"id": "s2", "name": "Brightline Home Store", "platform": "Amazon"},
-]
-
-
-def complaints() -> list[dict]:
-    return [
-        {"id": "c1", "store": "s1", "filed": "2026-01-05T10:00:00", "closed": "2026-01-09T10:00:00"},
-        {"id": "c2", "store": "s1", "filed": "2026-02-01T08:00:00"},
-        {
-            "id": "c3",
-            "store": "s2",
-            "filed": "2026-03-01T09:00:00",
-            "closed": "2026-03-02T09:00:00",
-            "category": "delivery",
-        },
-        # malformed: the normaliser cannot read the date
-        {"id": "c4", "store": "s2", "filed": "31/02/2026"},
-        # breaks a rule: closed before it was filed
-        {"id": "c5", "store": "s2", "filed": "2026-03-05T09:00:00", "closed": "2026-03-01T09:00:00"},
-        # breaks a rule: a store nobody knows
-        {"id": "c6", "store": "nope", "filed": "2026-03-05T09:00:00"},
-        # breaks a rule: a category outside the scale
-        {"id": "c7", "store": "s1", "filed": "2026-03-05T09:00:00", "category": "aliens"},
-    ]
+from tests.support.loader_records import STORES, complaints
+from tests.support.records_source import RecordsSource
 
 
 def table_rows(warehouse, sql):

@@ -10,7 +10,7 @@ from lifelines.statistics import multivariate_logrank_test
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from etl.sources.demo import LENIENT_VIOLATIONS, DemoConfig
-from tests.conftest import build_demo
+from tests.support.warehouses import build_demo
 
 DURATIONS = """
 SELECT t.size_tier, c.status,

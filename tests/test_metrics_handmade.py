@@ -10,7 +10,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from etl.run import run_source
 from etl.warehouse import Warehouse
-from tests.metrics_fixture import HandmadeSource
+from tests.support.metrics_fixture import HandmadeSource
 
 Z = 1.959963984540054
 

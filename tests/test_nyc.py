@@ -12,11 +12,10 @@ import pytest
 from etl.http import HttpFetchError
 from etl.run import run_source
 from etl.sources.nyc import NycDcwpSource
-from tests.http_fixtures import (  # noqa: F401
+from tests.support.http_fixtures import (
     FIRST_LOAD,
     NYC_DCWP,
     FakeSoda,
-    fast_http,
     local_server,
     recorded_nyc,
 )

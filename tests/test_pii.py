@@ -15,7 +15,7 @@ from etl.pii import id_check_digit, luhn_valid, mask_pii
 from etl.run import run_source
 from etl.sources.cfpb import CfpbCsvSource
 from etl.sources.file_import import FileImportSource
-from tests import hostile
+from tests.support import hostile
 
 
 # -- helpers written apart from etl.pii, so the tests do not grade its work with its own code --------

@@ -19,7 +19,7 @@ from etl.run import run_source
 from etl.sources.file_import import FileImportSource, RecordMapper
 from etl.text import clean_text, fix_surrogates, normalise_name
 from etl.warehouse import Warehouse
-from tests import hostile
+from tests.support import hostile
 
 # Any code point, surrogates included (JSON can produce them), and a bias towards the awkward ones.
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60) | st.text(

@@ -13,7 +13,7 @@ from etl.cli import app
 from etl.raw_archive import RawArchive, plan_prune, read_provenance
 from etl.run import run_source
 from etl.warehouse import Warehouse
-from tests.records_source import RecordsSource
+from tests.support.records_source import RecordsSource
 
 STORES = [{"id": "s1", "name": "优品旗舰店", "platform": "Tmall"}]
 C1 = {"id": "c1", "store": "s1", "filed": "2026-01-05T10:00:00", "closed": "2026-01-09T10:00:00"}

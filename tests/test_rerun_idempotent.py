@@ -23,17 +23,16 @@ from etl.sources.demo import DemoConfig, DemoSource
 from etl.sources.file_import import FileImportSource, load_mapping, read_records
 from etl.sources.nyc import NycDcwpSource
 from etl.warehouse import Warehouse
-from tests.conftest import REALDATA
-from tests.http_fixtures import (  # noqa: F401
+from tests.support.http_fixtures import (
     CCDB_RESPONSES,
     NYC_DCWP,
     FakeCcdb,
     FakeSoda,
-    fast_http,
     local_server,
     recorded_hits,
     recorded_nyc,
 )
+from tests.support.realdata import REALDATA
 
 RUNS = 3
 EXAMPLES = PROJECT_ROOT / "data" / "examples"

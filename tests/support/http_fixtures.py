@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from etl.bench.local_server import local_server  # noqa: F401 (the tests take it from here)
-from tests.conftest import REALDATA
+from tests.support.realdata import REALDATA
 
 CCDB_RESPONSES = REALDATA / "cfpb_ccdb_api_responses"  # CFPB complaint search API, as recorded
 NYC_DCWP = REALDATA / "nyc_dcwp"  # excerpts of the two NYC DCWP Socrata datasets

@@ -16,7 +16,7 @@ from etl.load import SourceMeta
 from etl.run import run_source
 from etl.sources.demo import DemoConfig
 from etl.text import normalise_name
-from tests.conftest import build_demo
+from tests.support.warehouses import build_demo
 
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=1">'

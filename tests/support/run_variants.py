@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from tests.records_source import RecordsSource
+from tests.support.records_source import RecordsSource
 
 STORES = [
     {"id": "s1", "name": "优品旗舰店", "platform": "Tmall"},

@@ -9,10 +9,10 @@ import pytest
 from dashboard import db
 from etl.run import run_source
 from etl.sources.demo import DemoConfig
-from tests.conftest import build_demo
-from tests.records_source import RecordsSource
+from tests.support.records_source import RecordsSource
+from tests.support.warehouses import build_demo
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = ("overview", "store", "consistency", "resolution", "downloads", "methodology")
 DASHBOARD_DEMO = DemoConfig(complaints=3_000, seed=11)
 
