@@ -27,6 +27,7 @@ from tests.support.warehouses import build_demo
 SIZE = 5_000
 
 
+# One real `storewatch bench` run: 1-3 minutes on 2 cores, so every test that reads it is marked slow.
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, str]:
     """One real run of the command: (raw figures, printed output, markdown)."""
@@ -52,6 +53,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, str]
     return figures, result.output, markdown.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_every_figure_is_present_positive_and_finite(bench_run: tuple[dict, str, str]) -> None:
     figures, _, _ = bench_run
     results = {SIZE: figures}
@@ -65,6 +67,7 @@ def test_every_figure_is_present_positive_and_finite(bench_run: tuple[dict, str,
     assert "dashboard process: peak RSS" in names and "demo load: peak RSS" in names
 
 
+@pytest.mark.slow
 def test_the_steps_did_the_work_they_time(bench_run: tuple[dict, str, str]) -> None:
     figures, _, _ = bench_run
     assert figures["demo"]["complaints"] == SIZE
@@ -76,6 +79,7 @@ def test_the_steps_did_the_work_they_time(bench_run: tuple[dict, str, str]) -> N
     assert large["rows"] == SIZE  # the "large" extract at this size is every complaint
 
 
+@pytest.mark.slow
 def test_queries_come_from_every_data_page(bench_run: tuple[dict, str, str]) -> None:
     figures, _, _ = bench_run
     pages = {page for q in figures["dashboard"]["queries"] for page in q["pages"]}
@@ -83,6 +87,7 @@ def test_queries_come_from_every_data_page(bench_run: tuple[dict, str, str]) -> 
     assert len(figures["dashboard"]["queries"]) >= 15
 
 
+@pytest.mark.slow
 def test_printed_tables_and_markdown(bench_run: tuple[dict, str, str]) -> None:
     figures, output, markdown = bench_run
     assert f"{SIZE:,} complaints" in output and "dashboard queries" in output
@@ -152,6 +157,7 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(list(map(float, range(1, 101))), 0.95) == 95.0
 
 
+@pytest.mark.slow
 def test_growth_table_sets_sizes_side_by_side(bench_run: tuple[dict, str, str]) -> None:
     figures, _, _ = bench_run
     doubled = {**figures, "demo": {**figures["demo"], "seconds": 2 * figures["demo"]["seconds"]}}

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from etl.run import run_source
 from etl.warehouse import Warehouse
@@ -28,6 +29,7 @@ import json, sys, time
 from collections import Counter
 from pathlib import Path
 import duckdb
+import pytest
 from etl.warehouse import Warehouse
 from tests.support.run_variants import signature
 
@@ -78,6 +80,7 @@ def file_signature(path: Path) -> tuple[int, ...]:
         return signature(con)
 
 
+@pytest.mark.slow  # loads swapped under a reader in another process for a while (about 20 s)
 def test_a_reader_process_sees_only_completed_runs_while_loads_swap(data_dir, monkeypatch, tmp_path):
     # replaced versions stay 30 s for sessions that resolved CURRENT just before a swap
     monkeypatch.setenv("STOREWATCH_VERSION_GRACE_SECONDS", "30")

@@ -124,6 +124,7 @@ def assert_no_user_text_in_sql(log: list[tuple[str, tuple]], values: list[str]) 
                 assert value not in sql, (value[:80], sql[:300])
 
 
+@pytest.mark.slow  # 25 hostile values through every URL parameter of a page: 15-30 s a page
 @pytest.mark.parametrize("name", list(PAGE_PARAMS))
 @pytest.mark.usefixtures("hostile_env")
 def test_every_url_parameter_takes_hostile_values(name, sql_log):

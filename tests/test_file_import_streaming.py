@@ -177,6 +177,7 @@ def import_peak_kib(path: Path, file_format: str, rows: int) -> int:
     return figures["peak_kib"]
 
 
+@pytest.mark.slow  # writes and imports big files in child interpreters (10-15 s each)
 @pytest.mark.parametrize("file_format", ["csv", "ndjson"])
 def test_peak_memory_does_not_grow_with_the_file(tmp_path, file_format):
     """Ten times the rows (6 MB -> 60 MB of file): extract's peak stays within 20% of the small one's.

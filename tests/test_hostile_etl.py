@@ -92,6 +92,7 @@ def check_texts(warehouse, source_id: str, records: list[hostile.Hostile]) -> No
         assert store == hostile.expected_text(record.fields["store"]), record.label
 
 
+@pytest.mark.slow  # the whole corpus, 100k-character texts included, loaded twice per way: 5-20 s each
 @pytest.mark.parametrize(
     "way",
     [

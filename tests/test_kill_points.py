@@ -24,6 +24,9 @@ from etl.run import PHASES, run_source
 from etl.warehouse import Warehouse
 from tests.support.run_variants import expected_signature, signature, variant
 
+# Dozens of loads forked and SIGKILLed one after another: about a minute per test on 2 cores.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Reads one kill point per line; forks a load that SIGKILLs itself there; answers how it ended.

@@ -130,6 +130,7 @@ def test_reopened_stores_are_visible_through_their_entity(demo_warehouse):
     assert visible[0] and visible[1] > 0
 
 
+@pytest.mark.slow  # 20 demo warehouses built one after another (about a minute)
 def test_with_nothing_planted_at_most_one_seed_in_twenty_flags_a_disparity(tmp_path):
     flagged_seeds = []
     for seed in range(20):

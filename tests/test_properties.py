@@ -143,6 +143,7 @@ def test_mapper_converts_any_record_or_rejects_it(record, record_id):
         assert exc.reason
 
 
+@pytest.mark.slow  # 25 examples, each a fresh warehouse and a full load (about 25 s)
 @settings(
     max_examples=25,
     deadline=None,
