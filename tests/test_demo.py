@@ -135,6 +135,7 @@ def test_planted_reopenings_link_closed_and_new_stores_of_one_entity(demo_wareho
         assert renamed and closures >= 1
 
 
+@pytest.mark.slow  # a second 120k-complaint demo warehouse, built without planted effects (10-20 s)
 def test_with_planted_effects_off_nothing_is_planted(tmp_path):
     warehouse = build_demo(tmp_path, DemoConfig(complaints=SMALL_DEMO.complaints, seed=8, planted=False))
     with warehouse.connect_read_only() as con:
