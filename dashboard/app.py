@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import streamlit as st
 
 from dashboard import db, ui
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, lang, t
-
-PAGES_DIR = Path(__file__).parent / "app_pages"
+from dashboard.pages import DASHBOARD_DIR, PAGES
 
 frame_started = time.perf_counter()
 st.set_page_config(page_title="Storewatch", page_icon="🔎", layout="wide")
-# Row-level tables must not offer Streamlit's own CSV export, which bypasses etl/exports.py.
+# Row-level tables must not offer Streamlit's own CSV export, which bypasses etl/exports/.
 st.set_option("client.disableDataExport", True)
 ui.begin_run()
 
@@ -34,31 +32,13 @@ st.query_params["lang"] = lang()  # falls back to English should the widget ever
 
 pages = [
     st.Page(
-        PAGES_DIR / "overview.py",
-        title=t("nav_overview"),
-        icon=":material/insights:",
-        url_path="overview",
-        default=True,
-    ),
-    st.Page(PAGES_DIR / "store.py", title=t("nav_store"), icon=":material/storefront:", url_path="store"),
-    st.Page(
-        PAGES_DIR / "consistency.py",
-        title=t("nav_consistency"),
-        icon=":material/balance:",
-        url_path="consistency",
-    ),
-    st.Page(
-        PAGES_DIR / "resolution.py", title=t("nav_resolution"), icon=":material/timer:", url_path="resolution"
-    ),
-    st.Page(
-        PAGES_DIR / "downloads.py", title=t("nav_downloads"), icon=":material/download:", url_path="downloads"
-    ),
-    st.Page(
-        PAGES_DIR / "methodology.py",
-        title=t("nav_methodology"),
-        icon=":material/menu_book:",
-        url_path="methodology",
-    ),
+        DASHBOARD_DIR / entry.script,
+        title=t(entry.title_key),
+        icon=entry.icon,
+        url_path=entry.slug,
+        default=entry == PAGES[0],
+    )
+    for entry in PAGES
 ]
 page = st.navigation(pages)
 st.sidebar.caption(t("tagline"))
@@ -77,7 +57,7 @@ try:
     page.run()
 finally:
     ui.drop_unowned_params()
-    # server time of the page script, read by `python -m dashboard.bench`
+    # server time of the page script, read by the benchmark (bench/dashboard.py)
     st.session_state["_page_seconds"] = time.perf_counter() - started
     st.session_state["_script_seconds"] = time.perf_counter() - frame_started
 

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from etl.exports import limit_memory
+from etl import duckdb_settings
 from etl.settings import load_settings
 from etl.warehouse import Warehouse
 
@@ -33,9 +33,7 @@ def warehouse() -> Warehouse:
 
 @functools.lru_cache(maxsize=4)
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect(path, read_only=True)
-    limit_memory(connection)
-    return connection
+    return duckdb_settings.connect_read_only(path)
 
 
 def current_path() -> Path | None:

@@ -261,9 +261,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "download_parquet": ("Download Parquet", "下载 Parquet"),
     "download_dictionary": ("Download data dictionary", "下载数据字典"),
     "too_many_rows": (
-        "{n} rows is more than the {cap} a browser download allows. Narrow the filters, or use the "
-        "export module (`etl/exports.py`) from the command line.",
-        "{n} 行超过浏览器下载上限 {cap} 行。请缩小筛选范围，或在命令行使用导出模块（`etl/exports.py`）。",
+        "{n} rows is more than the {cap} a browser download allows. Narrow the filters, or use "
+        "`storewatch export` from the command line.",
+        "{n} 行超过浏览器下载上限 {cap} 行。请缩小筛选范围，或在命令行使用 `storewatch export`。",
     ),
     "dictionary": ("Data dictionary", "数据字典"),
     "citation": ("Cite this extract", "引用本数据"),

@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard import db
 from dashboard.i18n import t
-from etl.exports import UTF8_BOM, neutralise_formulas
+from etl.exports.writers import UTF8_BOM, neutralise_formulas
 
 _OWNED = "_url_keys"  # query parameters the current run set; the frame drops the others
 GLOBAL_PARAMS = ("lang",)
@@ -171,7 +171,7 @@ def safe_links(urls: pd.Series) -> pd.Series:
 
 
 def table_csv_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """The CSV of a small table shown on a page (not an extract: those go through etl/exports.py)."""
+    """The CSV of a small table shown on a page (not an extract: those go through etl/exports/)."""
     st.download_button(
         t("download_chart_csv"),
         data=lambda: frame_to_csv(frame),  # written only when asked for
@@ -229,9 +229,6 @@ def escape_markdown(text: object) -> str:
     if _BIDI_CONTROL.search(value):
         value = f"{_ISOLATE}{value}{_POP_ISOLATE}"
     return value
-
-
-plain = escape_markdown  # the earlier name, kept for callers outside the dashboard pages
 
 
 def format_number(value: object, digits: int = 1) -> str:

@@ -1,6 +1,6 @@
 """`storewatch export`: the downloads page's extracts without its browser cap, streamed to a file.
 
-The rows, columns, formula neutralising and citation are etl/exports.py's, so a file written here
+The rows, columns, formula neutralising and citation come from etl/exports/, so a file written here
 equals the one the page offers for the same filters (tests/test_export_cli.py compares them).
 """
 
@@ -15,8 +15,11 @@ import duckdb
 import typer
 from rich.console import Console
 
-from etl import exports
-from etl.exports import DATASETS, Dataset, Filters
+from etl import duckdb_settings
+from etl.exports.catalogue import DATASETS, Dataset, DatasetUnavailableError, Filters
+from etl.exports.citation import citation, provenance
+from etl.exports.queries import count_rows
+from etl.exports.writers import write_csv, write_parquet
 from etl.progress import rich_progress
 from etl.settings import load_settings
 from etl.warehouse import Warehouse, WarehouseMissingError
@@ -36,12 +39,12 @@ def _stream(
     dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, path: Path, fmt: str, metadata
 ) -> int:
     """Write the extract batch by batch, advancing a progress bar over the matching rows."""
-    total = exports.count_rows(dataset, filters, con)
+    total = count_rows(dataset, filters, con)
     with rich_progress() as progress:
         task = progress.task(f"{dataset.name} → {path.name}", total=total)
         if fmt == "csv":
-            return exports.write_csv(dataset, filters, con, path, on_batch=task.advance)
-        return exports.write_parquet(dataset, filters, con, path, metadata, on_batch=task.advance)
+            return write_csv(dataset, filters, con, path, on_batch=task.advance)
+        return write_parquet(dataset, filters, con, path, metadata, on_batch=task.advance)
 
 
 def export(
@@ -82,13 +85,13 @@ def export(
         raise typer.Exit(1) from exc
     partial = out.with_name(f".{out.name}.partial")
     try:
-        exports.limit_memory(con)
-        prov = exports.provenance(con)
-        cite = exports.citation(chosen, filters, con, date.today())
+        duckdb_settings.limit_read_memory(con)
+        prov = provenance(con)
+        cite = citation(chosen, filters, con, date.today())
         metadata = {"citation": cite, "as_of": prov["as_of"], "filters": filters.describe()}
         rows = _stream(chosen, filters, con, partial, fmt, metadata)
         os.replace(partial, out)  # a failed export never leaves a half-written file under the name
-    except exports.DatasetUnavailableError as exc:
+    except DatasetUnavailableError as exc:
         console.print(f"[red]{dataset} needs metric tables this warehouse lacks: {exc}[/red]")
         raise typer.Exit(2) from exc
     finally:

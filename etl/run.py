@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import duckdb
 
-from etl import raw_archive
+from etl import duckdb_settings, raw_archive
 from etl.load import RunContext, SourceMeta, TableCounts, merge_staged
 from etl.metrics import build_metrics
 from etl.progress import Progress, SilentProgress
@@ -81,7 +81,7 @@ def run_source(
         con = None
         try:
             con = duckdb.connect(str(path))
-            con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")  # validated in settings
+            duckdb_settings.limit_build_memory(con, settings.build_memory_limit)
             migrate(con)
             ctx = RunContext(
                 run_id=run_id,

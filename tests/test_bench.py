@@ -10,16 +10,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from dashboard import db
-from etl.bench import report
-from etl.bench.dashboard import (
-    PAGES,
+from bench import report
+from bench.dashboard import (
     AnswerMismatchError,
     answer_difference,
     is_unordered_sample,
     percentile,
     replay,
 )
+from dashboard import db
+from dashboard.pages import PAGE_SLUGS
 from etl.cli import app
 from etl.sources.demo import DemoConfig
 from tests.support.warehouses import build_demo
@@ -59,7 +59,7 @@ def test_every_figure_is_present_positive_and_finite(bench_run: tuple[dict, str,
     results = {SIZE: figures}
     assert report.all_finite_positive(results) == []
     names = [f.name for f in report.figures(figures)]
-    for page in PAGES:
+    for page in PAGE_SLUGS:
         assert f"{page}: first render" in names
         assert f"{page}: repeated render (median)" in names
     for fmt in ("csv", "parquet"):

@@ -10,8 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import exports
-from etl.exports import DATASETS, Filters
+from etl.exports.catalogue import DATASETS, DatasetUnavailableError, Filters
+from etl.exports.citation import citation
+from etl.exports.queries import build_count, build_select, count_rows
+from etl.exports.writers import neutralise_formulas, write_csv, write_parquet
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, FORMULA_STORE, page
 
@@ -41,16 +43,16 @@ def test_csv_and_parquet_hold_exactly_the_filtered_rows(con, tmp_path):
     }
     assert 0 < len(expected) < con.execute("SELECT count(*) FROM complaints").fetchall()[0][0]
     dataset = DATASETS["complaints"]
-    assert exports.count_rows(dataset, filters, con) == len(expected)
+    assert count_rows(dataset, filters, con) == len(expected)
 
-    rows = exports.write_csv(dataset, filters, con, tmp_path / "c.csv")
+    rows = write_csv(dataset, filters, con, tmp_path / "c.csv")
     table = read_csv(tmp_path / "c.csv")
     assert rows == len(table) == len(expected)
     assert {r["complaint_id"] for r in table} == expected
     for column in ("source_id", "source_record_id", "fetched_at", "raw_hash", "run_id", "source_as_of"):
         assert all(r[column] for r in table), column
 
-    rows = exports.write_parquet(dataset, filters, con, tmp_path / "c.parquet", {"citation": "x"})
+    rows = write_parquet(dataset, filters, con, tmp_path / "c.parquet", {"citation": "x"})
     parquet = pq.read_table(tmp_path / "c.parquet")
     assert rows == parquet.num_rows == len(expected)
     assert set(parquet["complaint_id"].to_pylist()) == expected
@@ -60,13 +62,13 @@ def test_csv_and_parquet_hold_exactly_the_filtered_rows(con, tmp_path):
 def test_formula_looking_cells_are_neutralised_in_csv_only(con, tmp_path):
     dataset = DATASETS["complaints"]
     filters = Filters(merchant_id="fixture:formula-store")
-    exports.write_csv(dataset, filters, con, tmp_path / "f.csv")
+    write_csv(dataset, filters, con, tmp_path / "f.csv")
     raw = (tmp_path / "f.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = read_csv(tmp_path / "f.csv")
     assert len(table) == 3
     assert {r["store_name"] for r in table} == {"'" + FORMULA_STORE}
-    exports.write_parquet(dataset, filters, con, tmp_path / "f.parquet")
+    write_parquet(dataset, filters, con, tmp_path / "f.parquet")
     assert set(pq.read_table(tmp_path / "f.parquet")["store_name"].to_pylist()) == {FORMULA_STORE}
 
 
@@ -74,7 +76,7 @@ def test_formula_looking_cells_are_neutralised_in_csv_only(con, tmp_path):
 def test_every_formula_prefix_is_neutralised(value):
     import pyarrow as pa
 
-    assert exports.neutralise_formulas(pa.array([value, "plain", None])).to_pylist() == [
+    assert neutralise_formulas(pa.array([value, "plain", None])).to_pylist() == [
         "'" + value,
         "plain",
         None,
@@ -83,8 +85,8 @@ def test_every_formula_prefix_is_neutralised(value):
 
 def test_filter_values_are_bound_never_spliced(con):
     hostile = Filters(platforms=("Tmall') OR 1=1 --",), merchant_id="x' OR '1'='1")
-    assert exports.count_rows(DATASETS["complaints"], hostile, con) == 0
-    sql, params = exports.build_select(DATASETS["complaints"], hostile, con)
+    assert count_rows(DATASETS["complaints"], hostile, con) == 0
+    sql, params = build_select(DATASETS["complaints"], hostile, con)
     assert "OR 1=1" not in sql and "'1'='1" not in sql
     assert hostile.merchant_id in params
 
@@ -100,28 +102,26 @@ def test_filter_values_are_bound_never_spliced(con):
 )
 def test_counts_leave_out_unused_lookups_and_still_match_the_file(con, tmp_path, name, filters):
     dataset = DATASETS[name]
-    sql, _ = exports.build_count(dataset, filters, con)
+    sql, _ = build_count(dataset, filters, con)
     assert "sources" not in sql  # no filter reads the source, so the count does not join it
     assert ("merchant_tiers" in sql) == bool(filters.size_tiers)
-    total = exports.count_rows(dataset, filters, con)
-    assert 0 < total == exports.write_csv(dataset, filters, con, tmp_path / "x.csv")
+    total = count_rows(dataset, filters, con)
+    assert 0 < total == write_csv(dataset, filters, con, tmp_path / "x.csv")
 
 
 def test_metric_datasets_export_when_built(con, tmp_path):
     for name in ("scorecards", "consistency"):
         dataset = DATASETS[name]
         try:
-            total = exports.count_rows(dataset, Filters(), con)
-        except exports.DatasetUnavailableError:
+            total = count_rows(dataset, Filters(), con)
+        except DatasetUnavailableError:
             continue  # the metrics layer is not in this warehouse yet
-        assert exports.write_csv(dataset, Filters(), con, tmp_path / f"{name}.csv") == total
-        assert exports.write_parquet(dataset, Filters(), con, tmp_path / f"{name}.parquet") == total
+        assert write_csv(dataset, Filters(), con, tmp_path / f"{name}.csv") == total
+        assert write_parquet(dataset, Filters(), con, tmp_path / f"{name}.parquet") == total
 
 
 def test_citation_names_filters_sources_and_as_of(con):
-    line = exports.citation(
-        DATASETS["penalties"], Filters(violations=("counterfeit",)), con, date(2026, 11, 1)
-    )
+    line = citation(DATASETS["penalties"], Filters(violations=("counterfeit",)), con, date(2026, 11, 1))
     assert "violations=counterfeit" in line and "as of 2026-" in line and "Synthetic demo marketplace" in line
 
 
@@ -152,7 +152,7 @@ def test_page_row_count_matches_the_export(con):
     at.query_params.update({"table": "penalties", "violation": "counterfeit"})
     at.switch_page(page("downloads")).run(timeout=60)
     assert not at.exception
-    n = exports.count_rows(DATASETS["penalties"], Filters(violations=("counterfeit",)), con)
+    n = count_rows(DATASETS["penalties"], Filters(violations=("counterfeit",)), con)
     assert rows_text(at).startswith(f"{n:,} rows")
     assert any("violations=counterfeit" in c.value for c in at.code)
 

@@ -108,15 +108,17 @@ def test_unknown_store_id_is_explained():
 
 @pytest.mark.usefixtures("dashboard_env")
 def test_names_are_shown_as_recorded_not_as_markdown():
-    from dashboard.ui import plain
+    from dashboard.ui import escape_markdown
     from tests.support.dashboard_fixtures import FORMULA_STORE
 
     at = AppTest.from_file(APP)
     at.query_params["store"] = "fixture:formula-store"
     at.switch_page(page("store")).run(timeout=60)
     assert not at.exception
-    assert at.header[0].value == plain(FORMULA_STORE)
-    assert "\\(" in plain("[x](http://evil.invalid)") and "\\[" in plain("[x](http://evil.invalid)")
+    assert at.header[0].value == escape_markdown(FORMULA_STORE)
+    assert "\\(" in escape_markdown("[x](http://evil.invalid)") and "\\[" in escape_markdown(
+        "[x](http://evil.invalid)"
+    )
 
 
 @pytest.mark.usefixtures("dashboard_env")

@@ -10,8 +10,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from etl import exports
-from etl.exports import DATASETS, Dataset, Filters
+from etl.exports import queries
+from etl.exports.catalogue import DATASETS, Column, Dataset, Filters
+from etl.exports.queries import build_preview, count_rows, window_selects
+from etl.exports.writers import write_csv, write_parquet
 from etl.warehouse import Warehouse
 
 
@@ -23,9 +25,9 @@ def con(dashboard_data: Path):
 
 
 def _single_then_windowed(monkeypatch, write, tmp_path: Path, window_rows: int) -> tuple[bytes, bytes, int]:
-    monkeypatch.setattr(exports, "WINDOW_ROWS", 10**12)
+    monkeypatch.setattr(queries, "WINDOW_ROWS", 10**12)
     write(tmp_path / "single")
-    monkeypatch.setattr(exports, "WINDOW_ROWS", window_rows)
+    monkeypatch.setattr(queries, "WINDOW_ROWS", window_rows)
     write(tmp_path / "windowed")
     return (tmp_path / "single").read_bytes(), (tmp_path / "windowed").read_bytes(), window_rows
 
@@ -40,20 +42,20 @@ def _single_then_windowed(monkeypatch, write, tmp_path: Path, window_rows: int) 
 )
 def test_windowed_csv_and_parquet_equal_the_single_sorted_query(monkeypatch, con, tmp_path, name, filters):
     dataset = DATASETS[name]
-    total = exports.count_rows(dataset, filters, con)
+    total = count_rows(dataset, filters, con)
     window_rows = max(7, total // 8)  # several windows, not hundreds (each is a query)
-    monkeypatch.setattr(exports, "WINDOW_ROWS", window_rows)
-    windows = exports.window_selects(dataset, filters, con)
+    monkeypatch.setattr(queries, "WINDOW_ROWS", window_rows)
+    windows = window_selects(dataset, filters, con)
     assert total > window_rows * 5 and len(windows) >= 5  # the fixture is cut into many windows
 
     single, windowed, _ = _single_then_windowed(
-        monkeypatch, lambda p: exports.write_csv(dataset, filters, con, p), tmp_path, window_rows
+        monkeypatch, lambda p: write_csv(dataset, filters, con, p), tmp_path, window_rows
     )
     assert windowed == single
     assert len(list(csv.reader(single.decode("utf-8-sig").splitlines()))) == total + 1
 
     single, windowed, _ = _single_then_windowed(
-        monkeypatch, lambda p: exports.write_parquet(dataset, filters, con, p), tmp_path, window_rows
+        monkeypatch, lambda p: write_parquet(dataset, filters, con, p), tmp_path, window_rows
     )
     assert pq.read_table(tmp_path / "windowed").equals(pq.read_table(tmp_path / "single"))
 
@@ -72,8 +74,8 @@ def test_windows_cover_every_row_once_in_order_nulls_last():
         title_zh="事物",
         from_sql="things x",
         columns=(
-            exports.Column("thing_id", "x.thing_id", "id", "编号"),
-            exports.Column("happened_at", "x.happened_at", "when", "时间"),
+            Column("thing_id", "x.thing_id", "id", "编号"),
+            Column("happened_at", "x.happened_at", "when", "时间"),
         ),
         filters={"date": "x.happened_at"},
         order_by="x.happened_at, x.thing_id",
@@ -81,12 +83,12 @@ def test_windows_cover_every_row_once_in_order_nulls_last():
     )
     expected = con.execute("SELECT thing_id FROM things ORDER BY happened_at, thing_id").fetchall()
 
-    original = exports.WINDOW_ROWS
-    exports.WINDOW_ROWS = 5
+    original = queries.WINDOW_ROWS
+    queries.WINDOW_ROWS = 5
     try:
-        windows = exports.window_selects(dataset, Filters(), con)
+        windows = window_selects(dataset, Filters(), con)
     finally:
-        exports.WINDOW_ROWS = original
+        queries.WINDOW_ROWS = original
     got = [row[:1] for sql, params in windows for row in con.execute(sql, params).fetchall()]
     assert got == expected
     assert got[-3:] == [("undated0",), ("undated1",), ("undated2",)]
@@ -99,9 +101,9 @@ def test_windows_cover_every_row_once_in_order_nulls_last():
 def test_preview_is_the_first_rows_of_the_file(con, tmp_path):
     dataset = DATASETS["complaints"]
     filters = Filters(platforms=("Tmall",))
-    sql, params = exports.build_preview(dataset, filters, con, 10)
+    sql, params = build_preview(dataset, filters, con, 10)
     preview = [row[0] for row in con.execute(sql, params).fetchall()]
-    exports.write_csv(dataset, filters, con, tmp_path / "c.csv")
+    write_csv(dataset, filters, con, tmp_path / "c.csv")
     with open(tmp_path / "c.csv", encoding="utf-8-sig", newline="") as handle:
         first = [r["complaint_id"] for r, _ in zip(csv.DictReader(handle), range(10), strict=False)]
     assert preview == first and len(first) == 10

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from etl.exports import DATASETS, Filters, neutralise_formulas, write_csv
+from etl.exports.catalogue import DATASETS, Filters
+from etl.exports.writers import neutralise_formulas, write_csv
 from etl.pii import mask_pii
 from etl.run import run_source
 from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource
@@ -23,7 +24,7 @@ from tests.support.hostile_files import file_ways
 
 pytestmark = pytest.mark.usefixtures("fast_http")
 FIGURES: dict[str, dict[str, int]] = {}
-# What spreadsheets run as a formula (OWASP CSV injection), written here apart from etl/exports.py
+# What spreadsheets run as a formula (OWASP CSV injection), written here apart from etl/exports/
 SPREADSHEET_FORMULA = re.compile(r"^[=+\-@\t\r]")
 
 
@@ -245,7 +246,7 @@ def test_every_hostile_text_is_defused_for_spreadsheets():
 def test_exported_parquet_keeps_values_unchanged(warehouse, tmp_path):
     import pyarrow.parquet as pq
 
-    from etl.exports import write_parquet
+    from etl.exports.writers import write_parquet
 
     path = tmp_path / "all.json"
     path.write_text(hostile.json_text(hostile.corpus()), encoding="utf-8")

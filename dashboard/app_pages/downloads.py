@@ -15,12 +15,14 @@ import streamlit as st
 from dashboard import db, i18n, ui
 from dashboard.charts import TIER_ORDER
 from dashboard.i18n import t
-from etl import exports
-from etl.exports import DATASETS, Dataset, Filters
+from etl.exports.catalogue import DATASETS, Dataset, Filters, data_dictionary
+from etl.exports.citation import citation, file_stem, provenance
+from etl.exports.queries import build_count, build_preview
+from etl.exports.writers import write_csv, write_parquet
 
 PREVIEW_ROWS = 100
 # A browser download passes through Streamlit's in-memory media store, so cap it; larger extracts
-# go through etl/exports.py directly, which streams to disk.
+# go through etl/exports/ directly (`storewatch export`), which streams to disk.
 BROWSER_ROW_CAP = 1_000_000
 
 DATE_RANGE_SQL = {
@@ -92,9 +94,9 @@ def deferred(
         try:
             with db.cursor() as cur:
                 if fmt == "csv":
-                    exports.write_csv(dataset, filters, cur, path)
+                    write_csv(dataset, filters, cur, path)
                 else:
-                    exports.write_parquet(dataset, filters, cur, path, metadata)
+                    write_parquet(dataset, filters, cur, path, metadata)
             return open(path, "rb")  # Streamlit reads and closes it
         finally:
             path.unlink(missing_ok=True)  # the open handle keeps the data until it is read
@@ -116,11 +118,11 @@ def main() -> None:
     filters = filters_for(dataset, lang)
 
     with db.cursor() as cur:
-        count_sql, count_params = exports.build_count(dataset, filters, cur)
-        preview_sql, preview_params = exports.build_preview(dataset, filters, cur, PREVIEW_ROWS)
-        dictionary = pd.DataFrame(exports.data_dictionary(dataset, cur, lang))
-        cite = exports.citation(dataset, filters, cur, date.today())
-        prov = exports.provenance(cur)
+        count_sql, count_params = build_count(dataset, filters, cur)
+        preview_sql, preview_params = build_preview(dataset, filters, cur, PREVIEW_ROWS)
+        dictionary = pd.DataFrame(data_dictionary(dataset, cur, lang))
+        cite = citation(dataset, filters, cur, date.today())
+        prov = provenance(cur)
     rows = int(db.query(count_sql, count_params)["n"].iloc[0])
     st.markdown(t("rows_match", n=f"{rows:,}"))
     if rows == 0:
@@ -130,7 +132,7 @@ def main() -> None:
         st.caption(t("preview", n=min(rows, PREVIEW_ROWS)))
         st.dataframe(sample, hide_index=True, key="preview")
 
-    stem = exports.file_stem(dataset, prov["as_of"])
+    stem = file_stem(dataset, prov["as_of"])
     metadata = {"citation": cite, "as_of": prov["as_of"], "filters": filters.describe()}
     too_many = rows > BROWSER_ROW_CAP
     if too_many:

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from dashboard import db
+from dashboard.pages import APP_SCRIPT, PAGE_SLUGS, script
 from etl.run import run_source
 from etl.sources.demo import DemoConfig
 from tests.support.records_source import RecordsSource
 from tests.support.warehouses import build_demo
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ("overview", "store", "consistency", "resolution", "downloads", "methodology")
+APP = str(APP_SCRIPT)
+PAGES = PAGE_SLUGS
 DASHBOARD_DEMO = DemoConfig(complaints=3_000, seed=11)
 
 # Spreadsheets run a cell starting with = as a formula; the extract must neutralise it.
@@ -33,8 +34,7 @@ PLANTED_COMPLAINTS = [
 ] + [{"id": "pc0", "store": "plain-store", "filed": "2026-03-05T10:00:00", "closed": "2026-03-06T10:00:00"}]
 
 
-def page(name: str) -> str:
-    return f"app_pages/{name}.py"
+page = script  # the page script's path, as AppTest.switch_page takes it
 
 
 def build_dashboard_warehouse(directory: Path) -> Path:

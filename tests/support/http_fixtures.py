@@ -1,4 +1,4 @@
-"""Fakes that answer like the real APIs (served by etl/bench/local_server.py local_server), and the
+"""Fakes that answer like the real APIs (served by bench/local_server.py local_server), and the
 recorded responses they serve."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from etl.bench.local_server import local_server  # noqa: F401 (the tests take it from here)
+from bench.local_server import local_server  # noqa: F401 (the tests take it from here)
 from tests.support.realdata import REALDATA
 
 CCDB_RESPONSES = REALDATA / "cfpb_ccdb_api_responses"  # CFPB complaint search API, as recorded

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from etl.bench.local_server import local_server
+from bench.local_server import local_server
 
 EMPTY_PAGE = b'{"hits": {"hits": []}}'
 

@@ -1,5 +1,8 @@
 """Dashboard benchmark: each page's server-side render through AppTest, and every query it ran.
 
+`storewatch bench` runs it on fresh demo warehouses; `python -m bench.dashboard` measures the
+warehouse served now (STOREWATCH_DATA_DIR).
+
 The queries are recorded (dashboard/db.py `recorded_queries`) while the pages render, then each is
 replayed through the dashboard's own path (db.query with its cache emptied before every run) and,
 beside it, as the bare DuckDB query on the same tables; both answers must agree.
@@ -9,16 +12,15 @@ from __future__ import annotations
 
 import re
 import statistics
+import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ("overview", "store", "consistency", "resolution", "downloads", "methodology")
+from dashboard.pages import APP_SCRIPT, PAGE_SLUGS, script
 
 
 class AnswerMismatchError(AssertionError):
@@ -124,9 +126,9 @@ def _render(page: str, params: dict[str, str]) -> float:
     """Server time of one new session's script run (frame and page), as app.py measures it."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=300)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=300)
     at.query_params.update(params)
-    at.switch_page(f"app_pages/{page}.py")
+    at.switch_page(script(page))
     at.run()
     if at.exception:
         raise RuntimeError(f"{page}: {at.exception[0].value}")
@@ -143,7 +145,7 @@ def bench_dashboard(repeat: int, replay_fn: Callable[..., dict[str, Any]] = repl
     cold = _render("methodology", {})  # opens the connection once, as a running server has
     renders: dict[str, dict[str, float]] = {}
     ran: dict[tuple[str, str], dict[str, Any]] = {}
-    for page in PAGES:
+    for page in PAGE_SLUGS:
         db.clear_caches()
         db.recorded_queries = []
         first = _render(page, page_params.get(page, {}))
@@ -163,3 +165,24 @@ def bench_dashboard(repeat: int, replay_fn: Callable[..., dict[str, Any]] = repl
         timing = replay_fn(entry["sql"], entry["params"], repeat)
         queries.append({"pages": entry["pages"], "query": label(entry["sql"]), **timing})
     return {"cold_start_s": cold, "renders": renders, "queries": queries}
+
+
+SERVED_REPEAT = 15
+
+
+def main() -> int:
+    """Print page renders and query timings on the served warehouse."""
+    result = bench_dashboard(SERVED_REPEAT)
+    print(f"cold start (opens the warehouse): {result['cold_start_s']:.3f} s")
+    print(f"{'page':<12} {'first (s)':>10} {'again (s)':>10}")
+    for page, render in result["renders"].items():
+        print(f"{page:<12} {render['first_s']:>10.3f} {render['again_median_s']:>10.3f}")
+    print(f"{'db ms':>8} {'bare ms':>8} {'ratio':>6}  query")
+    for q in result["queries"]:
+        ratio = q["db_median_ms"] / q["bare_median_ms"]
+        print(f"{q['db_median_ms']:>8.1f} {q['bare_median_ms']:>8.1f} {ratio:>6.2f}  {q['query']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

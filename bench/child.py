@@ -25,11 +25,11 @@ class StepResult:
 
 
 def run_step(name: str, args: dict[str, Any]) -> StepResult:
-    """Run etl.bench.steps `name` with `args` in a fresh interpreter; its JSON answer comes back."""
+    """Run bench.steps `name` with `args` in a fresh interpreter; its JSON answer comes back."""
     with tempfile.TemporaryDirectory(prefix="storewatch-bench-step-") as tmp:
         answer = Path(tmp) / "answer.json"
         log = Path(tmp) / "log.txt"
-        command = [sys.executable, "-m", "etl.bench.steps", name, json.dumps(args), str(answer)]
+        command = [sys.executable, "-m", "bench.steps", name, json.dumps(args), str(answer)]
         started = time.perf_counter()
         with open(log, "wb") as sink:
             process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)

@@ -1,4 +1,7 @@
-"""`storewatch bench`: every size on a fresh temporary data directory, step by step."""
+"""`storewatch bench`: every size on a fresh temporary data directory, step by step.
+
+The command's options are declared in etl/bench_cli.py, which imports this module only when it runs.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.console import Console
 
-from etl.bench import report
-from etl.bench.child import run_step
+from bench import report
+from bench.child import run_step
 
 # Row caps, so the import steps stay minutes at 10 M (their rate hardly depends on the size).
 CSV_IMPORT_ROWS = 200_000
@@ -84,19 +86,8 @@ def bench_size(complaints: int, repeat: int) -> dict[str, Any]:
     return result
 
 
-def bench(
-    complaints: Annotated[
-        list[int], typer.Option(help="Demo size in complaints; repeat the option for several sizes.")
-    ],
-    markdown: Annotated[
-        Path | None, typer.Option(help="Also write the results here (e.g. docs/benchmarks.md).")
-    ] = None,
-    repeat: Annotated[int, typer.Option(help="Runs per query and per repeated page render.")] = 15,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Also write the raw figures as JSON here.")
-    ] = None,
-) -> None:
-    """Benchmark the whole pipeline on fresh demo warehouses: load, metrics, imports, extracts, dashboard."""
+def run_bench(complaints: list[int], markdown: Path | None, repeat: int, json_out: Path | None) -> None:
+    """Benchmark each size in turn, print the tables, and write the markdown and JSON when asked."""
     results: dict[int, dict[str, Any]] = {}
     for size in complaints:
         console.print(f"[bold]{size:,} complaints[/bold]")

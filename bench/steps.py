@@ -1,4 +1,4 @@
-"""Benchmark steps, each run in its own child process: `python -m etl.bench.steps NAME ARGS OUT`.
+"""Benchmark steps, each run in its own child process: `python -m bench.steps NAME ARGS OUT`.
 
 Every step reads its arguments as JSON, times only the work it measures (set-up such as opening
 the warehouse is left out), and writes its figures as JSON to OUT.
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from etl.progress import SilentProgress
+from etl.settings import PROJECT_ROOT
 from etl.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 SEED = 20261124
 # The shipped Black-Cat-style mapping: the benchmark's CSV is written in exactly its format.
-IMPORT_MAPPING = Path(__file__).resolve().parents[2] / "data" / "mappings" / "blackcat_complaints.yaml"
+IMPORT_MAPPING = PROJECT_ROOT / "data" / "mappings" / "blackcat_complaints.yaml"
 CFPB_PAGE_SIZE = 100  # the search API's largest page, so the page count is what a real run sees
 
 
@@ -226,7 +227,7 @@ def file_import(args: dict[str, Any]) -> dict[str, Any]:
 
 def cfpb_json(args: dict[str, Any]) -> dict[str, Any]:
     """Load the CFPB pages through CfpbApiSource (etl/http.py) from a server on 127.0.0.1."""
-    from etl.bench.pages_server import serve_pages
+    from bench.pages_server import serve_pages
     from etl.sources.cfpb import CfpbApiSource
 
     with serve_pages(Path(args["pages_dir"]), CFPB_PAGE_SIZE) as (base_url, requests):
@@ -256,17 +257,18 @@ def extract_since(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def extract(args: dict[str, Any]) -> dict[str, Any]:
-    """Stream the complaints filed since `since` to CSV or Parquet (etl/exports.py)."""
-    from etl import exports
+    """Stream the complaints filed since `since` to CSV or Parquet (etl/exports/writers.py)."""
+    from etl.duckdb_settings import connect_read_only
+    from etl.exports.catalogue import DATASETS, Filters
+    from etl.exports.writers import write_csv, write_parquet
 
-    con = duckdb.connect(str(_warehouse(args["data_dir"]).require_current()), read_only=True)
-    exports.limit_memory(con)
+    con = connect_read_only(_warehouse(args["data_dir"]).require_current())
     since = args["since"]
-    filters = exports.Filters(date_from=date.fromisoformat(since) if since else None)
-    writer = exports.write_csv if args["format"] == "csv" else exports.write_parquet
+    filters = Filters(date_from=date.fromisoformat(since) if since else None)
+    writer = write_csv if args["format"] == "csv" else write_parquet
     path = Path(args["out"])
     started = time.perf_counter()
-    rows = writer(exports.DATASETS["complaints"], filters, con, path)
+    rows = writer(DATASETS["complaints"], filters, con, path)
     seconds = time.perf_counter() - started
     size = path.stat().st_size
     path.unlink()
@@ -274,7 +276,7 @@ def extract(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def dashboard(args: dict[str, Any]) -> dict[str, Any]:
-    from etl.bench.dashboard import bench_dashboard
+    from bench.dashboard import bench_dashboard
 
     return bench_dashboard(int(args["repeat"]))
 

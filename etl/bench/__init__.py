@@ -1,6 +1,0 @@
-"""`storewatch bench`: one benchmark for the whole pipeline, from demo load to dashboard render.
-
-Heavy steps run in child processes (`child.py`) so each step's peak RSS is its own; the step
-bodies are in `steps.py`, the dashboard's renders and query replays in `dashboard.py`, the
-tables and docs/benchmarks.md in `report.py`, and the command itself in `command.py`.
-"""

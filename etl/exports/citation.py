@@ -1,0 +1,49 @@
+"""Where an extract's rows came from: the warehouse's sources, a citation line and a file name."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+
+from etl.exports.catalogue import Dataset, Filters
+
+
+def provenance(con: duckdb.DuckDBPyConnection) -> dict:
+    rows = con.execute(
+        "SELECT source_id, name, publisher, licence, is_synthetic, as_of FROM sources ORDER BY source_id"
+    ).fetchall()
+    as_of = max((r[5] for r in rows if r[5] is not None), default=None)
+    return {
+        "as_of": as_of.date().isoformat() if as_of else "unknown",
+        "sources": [
+            {
+                "id": r[0],
+                "name": r[1],
+                "publisher": r[2],
+                "licence": r[3],
+                "synthetic": bool(r[4]),
+                "as_of": r[5].date().isoformat() if r[5] else "unknown",
+            }
+            for r in rows
+        ],
+        "synthetic": any(r[4] for r in rows),
+    }
+
+
+def citation(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, retrieved: date) -> str:
+    """A citation line naming the extract, its filters, sources and as-of date."""
+    prov = provenance(con)
+    sources = "; ".join(
+        f"{s['name']} ({s['publisher']}{', synthetic' if s['synthetic'] else ''}, as of {s['as_of']})"
+        for s in prov["sources"]
+    )
+    return (
+        f"Storewatch, “{dataset.title_en}” extract ({filters.describe()}), data as of {prov['as_of']}. "
+        f"Sources: {sources}. Retrieved {retrieved.isoformat()}."
+    )
+
+
+def file_stem(dataset: Dataset, as_of: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"storewatch_{dataset.name}_asof_{as_of}")

@@ -1,0 +1,56 @@
+"""DuckDB connection settings: readers get the read memory limit and the spill directory, read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl import duckdb_settings
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    return path
+
+
+def setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    return con.execute("SELECT current_setting(?)", [name]).fetchone()[0]
+
+
+def shown_limit(limit: str) -> str:
+    """How DuckDB shows `limit` once set (in binary units)."""
+    with duckdb.connect() as con:
+        con.execute(f"SET memory_limit = '{limit}'")
+        return setting(con, "memory_limit")
+
+
+def test_a_read_connection_is_read_only_with_the_read_limit_and_spill_dir(database: Path) -> None:
+    with duckdb_settings.connect_read_only(database) as con:
+        assert setting(con, "memory_limit") == shown_limit(duckdb_settings.READ_MEMORY_LIMIT)
+        assert setting(con, "memory_limit") != shown_limit("4GB")
+        assert Path(setting(con, "temp_directory")) == duckdb_settings.SPILL_DIR
+        assert con.execute("SELECT x FROM t").fetchall() == [(1,)]
+        with pytest.raises(duckdb.InvalidInputException, match="read-only"):
+            con.execute("INSERT INTO t VALUES (2)")
+    assert duckdb_settings.SPILL_DIR.is_dir()
+
+
+def test_a_spill_dir_with_a_quote_in_its_name_is_set_as_written(tmp_path: Path) -> None:
+    spill = tmp_path / "it's spill"
+    with duckdb.connect() as con:
+        duckdb_settings.limit_read_memory(con, spill)
+        assert Path(setting(con, "temp_directory")) == spill
+    assert spill.is_dir()
+
+
+def test_the_dashboard_reads_through_these_settings(database: Path) -> None:
+    from dashboard import db
+
+    con = db._connect(str(database))
+    assert setting(con, "memory_limit") == shown_limit(duckdb_settings.READ_MEMORY_LIMIT)
+    assert Path(setting(con, "temp_directory")) == duckdb_settings.SPILL_DIR
