@@ -16,6 +16,7 @@ from rich.table import Table
 
 from etl import raw_archive
 from etl.bench.command import bench
+from etl.docs import docs
 from etl.export_cli import export
 from etl.progress import rich_progress
 from etl.run import RunResult, run_source
@@ -31,6 +32,7 @@ etl_app = typer.Typer(help="Load data into the warehouse and inspect past runs."
 app.add_typer(etl_app, name="etl")
 app.command("export")(export)
 app.command("bench")(bench)
+app.command("docs")(docs)
 console = Console()
 
 
