@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from etl.bench_cli import bench
+from etl.docs import docs
 from etl.export_cli import export
 from etl.progress import rich_progress
 from etl.prune_cli import prune_raw
@@ -30,6 +31,7 @@ etl_app = typer.Typer(help="Load data into the warehouse and inspect past runs."
 app.add_typer(etl_app, name="etl")
 app.command("export")(export)
 app.command("bench")(bench)
+app.command("docs")(docs)
 console = Console()
 
 

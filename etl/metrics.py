@@ -1,7 +1,8 @@
-"""Builds the metric tables: every etl/sql/metrics/NNN_<name>.sql, in name order, after each load.
+"""Builds the metric tables after each load: etl/sql/metrics/<table>.sql, one table per file.
 
-Each file defines one figure family (tables or views named after the file); the dashboard and the
-extracts only read them. Files run inside the run's new warehouse before it is published.
+Shared macros (_macros.sql) run first, then each file after the tables it declares it reads
+(etl/metric_plan.py checks the declarations and orders the files). The dashboard and the extracts
+only read the tables. Files run inside the run's new warehouse before it is published.
 
 The definitions live in the SQL. Python only lends it a few numerical functions DuckDB lacks
 (distribution tails and quantiles from scipy, a quadratic form with a pseudo-inverse), registered
@@ -18,13 +19,13 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
+from etl.metric_plan import metric_plan, shared_files
 from etl.progress import Progress, SilentProgress
-
-METRICS_DIR = Path(__file__).parent / "sql" / "metrics"
 
 
 def metric_files() -> list[Path]:
-    return sorted(METRICS_DIR.glob("*.sql"))
+    """Every file the build runs, in order: the shared macros, then the metric tables."""
+    return shared_files() + [metric.path for metric in metric_plan()]
 
 
 def _array(values: pa.Array) -> np.ndarray:
@@ -95,7 +96,7 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_metrics(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) -> None:
     progress = progress or SilentProgress()
-    files = metric_files()
+    files = metric_files()  # checks the declarations before anything runs
     register_functions(con)
     task = progress.task("building metric tables", total=len(files))
     for path in files:

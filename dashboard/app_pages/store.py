@@ -72,7 +72,7 @@ def show_results(text: str) -> None:
 
 def scorecard(merchant_id: str, lang: str) -> None:
     st.subheader(t("scorecard"))
-    if not ui.metrics_ready("merchant_scorecard"):
+    if not ui.metrics_ready("merchant_scorecard", "metric_parameters"):
         return
     card = db.query("SELECT * FROM merchant_scorecard WHERE merchant_id = ?", [merchant_id])
     if card.empty:
@@ -121,10 +121,15 @@ def scorecard(merchant_id: str, lang: str) -> None:
     if pd.notna(s["km_median_days"]):
         p90 = "–" if pd.isna(s["km_p90_days"]) else f"{s['km_p90_days']:.0f}"
         st.markdown(t("median_sentence", median=f"{s['km_median_days']:.1f}", p90=p90))
-    elif s["complaints_12m"] and s["complaints_12m"] >= 25:
+    elif s["complaints_12m"] and s["complaints_12m"] >= min_records():
         st.markdown(t("median_unknown"))
     resolution_curve(merchant_id, s["size_tier"])
     red_flags(s)
+
+
+def min_records() -> float:
+    """The metric tables' "too few records" minimum, as the warehouse that built them says."""
+    return db.query("SELECT value FROM metric_parameters WHERE name = 'min_records'").iloc[0, 0]
 
 
 def resolution_curve(merchant_id: str, tier: str) -> None:

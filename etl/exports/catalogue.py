@@ -11,6 +11,8 @@ from datetime import date
 
 import duckdb
 
+from etl.columns import column_docs
+
 
 @dataclass(frozen=True)
 class Column:
@@ -204,34 +206,8 @@ DATASETS: dict[str, Dataset] = {
     ),
 }
 
-# Descriptions of metric-table columns named in docs/metric_tables.md (others get a pointer there).
-METRIC_COLUMN_DOCS: dict[str, tuple[str, str]] = {
-    "merchant_id": ("Stable store id", "店铺编号"),
-    "name": ("Store name as recorded", "店铺名称"),
-    "platform": ("Platform", "平台"),
-    "category": ("Store category", "店铺类目"),
-    "entity_id": ("Legal entity id", "经营主体编号"),
-    "entity_name": ("Legal entity name", "经营主体名称"),
-    "size_tier": ("Size tier", "规模分层"),
-    "orders_12m": ("Orders, last 12 months", "近12个月订单数"),
-    "complaints_12m": ("Complaints, last 12 months", "近12个月投诉数"),
-    "disputes_12m": ("Disputes (platform intervened), last 12 months", "近12个月纠纷数"),
-    "dispute_rate": ("Disputes per 1,000 orders", "每千单纠纷数"),
-    "dispute_rate_low": ("95 % Wilson interval, low", "95% Wilson 区间下限"),
-    "dispute_rate_high": ("95 % Wilson interval, high", "95% Wilson 区间上限"),
-    "shrunk_rate": ("Empirical-Bayes shrunk rate per 1,000", "经验贝叶斯收缩后的比率"),
-    "too_few_records": ("Too few records to judge", "记录太少无法判断"),
-    "km_median_days": ("Kaplan-Meier median days to resolution", "KM 中位解决天数"),
-    "funnel_position": ("Position in the funnel plot", "漏斗图位置"),
-    "violation_type": ("Violation type", "违规类型"),
-    "penalties": ("Penalties", "处罚数"),
-    "matching_complaints": ("Complaints of the matching category", "同类投诉数"),
-    "sanction_rate": ("Sanctions per 1,000 matching complaints", "每千件同类投诉的处罚数"),
-    "mean_severity": ("Mean severity on the 1-7 scale", "平均严重程度（1-7）"),
-    "share_warning_only": ("Share given only a warning", "仅警告比例"),
-    "share_severe": ("Share fined or worse", "罚款及以上比例"),
-    "as_of": ("Records complete up to here", "数据截至时间"),
-}
+# Descriptions of the extracts' metric-table columns, from the column catalogue (etl/columns.yml).
+METRIC_COLUMN_DOCS: dict[str, tuple[str, str]] = column_docs("merchant_scorecard", "penalty_consistency")
 
 
 class DatasetUnavailableError(LookupError):

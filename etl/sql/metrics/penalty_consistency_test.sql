@@ -7,7 +7,9 @@
 -- odds ratio; this cut is near the middle of the scale, where the test has most power.
 -- ci_low / ci_high: 95 %. flagged: the simultaneous (Bonferroni over every comparison in this
 -- table) 95 % interval excludes 1, so that with no real difference the table as a whole raises a
--- false flag at most 5 % of the time. Fewer than 25 penalties on either side: not enough data.
+-- false flag at most 5 % of the time. Fewer than 25 penalties (min_records) on either side: not
+-- enough data.
+-- reads: penalties, merchant_tiers, sources, sanction_scale, violation_types
 CREATE OR REPLACE TABLE penalty_consistency_test AS
 WITH recent AS (
     SELECT p.violation_type, p.merchant_id, t.platform, t.size_tier, sc.severity >= 3 AS severe
@@ -15,7 +17,7 @@ WITH recent AS (
     JOIN merchant_tiers t USING (merchant_id)
     JOIN sources s ON s.source_id = t.source_id
     JOIN sanction_scale sc USING (sanction_type)
-    WHERE p.decided_at > s.as_of - INTERVAL 24 MONTH AND t.size_tier IN ('small', 'large', 'top')
+    WHERE p.decided_at > s.as_of - INTERVAL (long_window_months()) MONTH AND t.size_tier IN ('small', 'large', 'top')
 ),
 comparisons AS (
     SELECT violation_type AS comparison, platform AS stratum, size_tier, severe FROM recent
@@ -49,7 +51,7 @@ estimates AS (
     SELECT *,
            CASE WHEN r > 0 AND s > 0 THEN ln(r / s) END AS log_or,
            CASE WHEN r > 0 AND s > 0 THEN sqrt(pr / (2 * r * r) + ps_qr / (2 * r * s) + qs / (2 * s * s)) END AS se,
-           tier_penalties >= 25 AND small_penalties >= 25 AND r > 0 AND s > 0 AS enough_data
+           tier_penalties >= min_records() AND small_penalties >= min_records() AND r > 0 AND s > 0 AS enough_data
     FROM pooled
 ),
 family AS (
@@ -59,8 +61,8 @@ family AS (
 tested AS (
     SELECT f.*,
            exp(log_or) AS odds_ratio,
-           exp(log_or - 1.959963984540054 * se) AS ci_low,
-           exp(log_or + 1.959963984540054 * se) AS ci_high,
+           exp(log_or - z95() * se) AS ci_low,
+           exp(log_or + z95() * se) AS ci_high,
            exp(log_or - z_simultaneous * se) AS ci_low_simultaneous,
            exp(log_or + z_simultaneous * se) AS ci_high_simultaneous,
            2 * normal_sf(abs(log_or / se)) AS p_value,
@@ -82,7 +84,7 @@ SELECT comparison AS violation_type, size_tier, 'small' AS reference_tier,
        tier_severe, small_severe, log_or, se, enough_data,
        CASE WHEN NOT enough_data THEN
                 'Not enough data to compare ' || tier_en || ' and small stores for ' || what_en
-                || ' (fewer than 25 penalties on one side).'
+                || ' (fewer than ' || min_records() || ' penalties on one side).'
             WHEN flagged AND odds_ratio < 1 THEN
                 'For ' || what_en || ', ' || tier_en || ' stores were ' || printf('%.2f', 1 / odds_ratio)
                 || ' times as likely (in odds) as small stores to get off with a warning or point deduction'
@@ -97,7 +99,7 @@ SELECT comparison AS violation_type, size_tier, 'small' AS reference_tier,
                 || printf('%.2f', ci_low) || '-' || printf('%.2f', ci_high) || ').'
        END AS sentence_en,
        CASE WHEN NOT enough_data THEN
-                '数据不足，无法比较' || tier_zh || '店铺与小店铺在' || what_zh || '上的处罚（一方少于 25 条处罚）。'
+                '数据不足，无法比较' || tier_zh || '店铺与小店铺在' || what_zh || '上的处罚（一方少于 ' || min_records() || ' 条处罚）。'
             WHEN flagged AND odds_ratio < 1 THEN
                 '对于' || what_zh || '，' || tier_zh || '店铺只受警告或扣分（而非降权及以上处罚）的几率是小店铺的 '
                 || printf('%.2f', 1 / odds_ratio) || ' 倍（优势比 ' || printf('%.2f', odds_ratio) || '，95% 置信区间 '

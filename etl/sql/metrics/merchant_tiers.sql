@@ -7,12 +7,13 @@
 --   store's own size_measure/size_basis.
 --   Rank within platform x size_basis (ties broken by merchant_id): share_below = (rank - 1) / n;
 --   small < 0.50 <= mid < 0.90 <= large < 0.99 <= top. No measure at all: tier 'unknown'.
--- Also materialises window_orders_12m / 24m (NULL when orders are unknown) for the rate tables.
+-- Also materialises orders_12m / orders_24m (NULL when orders are unknown) for the rate tables.
+-- reads: sources, merchants, merchant_volume
 CREATE OR REPLACE TABLE merchant_tiers AS
 WITH source_windows AS (
     SELECT source_id, as_of,
-           CAST(date_trunc('month', as_of) - INTERVAL 11 MONTH AS DATE) AS orders_from_12m,
-           CAST(date_trunc('month', as_of) - INTERVAL 23 MONTH AS DATE) AS orders_from_24m
+           CAST(date_trunc('month', as_of) - INTERVAL (short_window_months() - 1) MONTH AS DATE) AS orders_from_12m,
+           CAST(date_trunc('month', as_of) - INTERVAL (long_window_months() - 1) MONTH AS DATE) AS orders_from_24m
     FROM sources
 ),
 volume AS (

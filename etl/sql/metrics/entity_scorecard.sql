@@ -5,6 +5,7 @@
 --   another of the entity's stores was closed.
 -- reopened_after_closure: one of its stores opened after another one of its stores closed;
 --   reopened_pairs lists them (closed store, store opened afterwards).
+-- reads: merchants, merchant_scorecard, penalties, entities
 CREATE OR REPLACE TABLE entity_scorecard AS
 WITH stores AS (
     SELECT m.entity_id, m.merchant_id, m.opened_on, m.closed_on, s.orders_12m, s.complaints_12m,
@@ -47,12 +48,8 @@ rated AS (
 SELECT e.entity_id, e.name AS entity_name, e.registration_number, r.stores, r.open_stores, r.closed_stores,
        r.complaints_12m, r.disputes_12m, r.orders_12m,
        1000 * r.p AS dispute_rate,
-       1000 * (r.p + 1.959963984540054 ^ 2 / (2 * r.n)
-               - 1.959963984540054 * sqrt(r.p * (1 - r.p) / r.n + 1.959963984540054 ^ 2 / (4 * r.n * r.n)))
-            / (1 + 1.959963984540054 ^ 2 / r.n) AS dispute_rate_low,
-       1000 * (r.p + 1.959963984540054 ^ 2 / (2 * r.n)
-               + 1.959963984540054 * sqrt(r.p * (1 - r.p) / r.n + 1.959963984540054 ^ 2 / (4 * r.n * r.n)))
-            / (1 + 1.959963984540054 ^ 2 / r.n) AS dispute_rate_high,
+       1000 * wilson_low(r.p, r.n) AS dispute_rate_low,
+       1000 * wilson_high(r.p, r.n) AS dispute_rate_high,
        r.penalties_24m, coalesce(pe.penalties_total, 0) AS penalties_total,
        coalesce(pe.penalties_total >= 2 AND pe.penalised_stores >= 2, false)
            OR coalesce(pe.penalties_after_reopening > 0, false) AS repeat_offender,

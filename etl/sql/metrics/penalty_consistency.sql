@@ -3,7 +3,9 @@
 -- complaints of the violation's matching category (violation_types.matching_category) filed
 -- against stores of that tier in the same 24 months. Severity on the ordinal sanction_scale
 -- (1 warning .. 7 closure); share_severe = fine (5) or worse. fines_per_1000_orders = total fines
--- / orders of the tier's stores with known orders over the 24 months, x 1000.
+-- / orders of the tier's stores with known orders over the 24 months, x 1000. Fewer than 25
+-- penalties (min_records): too_few_records.
+-- reads: penalties, merchant_tiers, sources, sanction_scale, complaints, violation_types
 CREATE OR REPLACE TABLE penalty_consistency AS
 WITH recent AS (
     SELECT p.*, t.size_tier, sc.severity
@@ -11,7 +13,7 @@ WITH recent AS (
     JOIN merchant_tiers t USING (merchant_id)
     JOIN sources s ON s.source_id = t.source_id
     JOIN sanction_scale sc USING (sanction_type)
-    WHERE p.decided_at > s.as_of - INTERVAL 24 MONTH
+    WHERE p.decided_at > s.as_of - INTERVAL (long_window_months()) MONTH
 ),
 matching AS (
     SELECT v.violation_type, t.size_tier, count(*) AS matching_complaints
@@ -19,7 +21,7 @@ matching AS (
     JOIN merchant_tiers t USING (merchant_id)
     JOIN sources s ON s.source_id = t.source_id
     JOIN violation_types v ON v.matching_category = c.category
-    WHERE c.filed_at > s.as_of - INTERVAL 24 MONTH
+    WHERE c.filed_at > s.as_of - INTERVAL (long_window_months()) MONTH
     GROUP BY ALL
 ),
 tier_orders AS (
@@ -46,7 +48,7 @@ SELECT s.violation_type, s.size_tier, s.penalties, coalesce(m.matching_complaint
        s.mean_severity, s.share_warning_only, s.share_severe, s.median_points, s.median_fine,
        s.total_fines, 1000.0 * s.total_fines / nullif(o.orders_24m, 0) AS fines_per_1000_orders,
        sv.severity_counts,
-       s.penalties < 25 AS too_few_records
+       s.penalties < min_records() AS too_few_records
 FROM summary s
 LEFT JOIN matching m USING (violation_type, size_tier)
 LEFT JOIN tier_orders o USING (size_tier)

@@ -1,6 +1,7 @@
--- headline_findings: a few sentences for the front page, each read off a metric table above
+-- headline_findings: one row per finding, a few sentences for the front page, each read off a metric table
 -- (never computed a second way): the pooled penalty-consistency results, the slowest complaint
 -- category, the share of complaints resolved within 30 days, and entities that reopened.
+-- reads: penalty_consistency_test, resolution_summary, complaint_categories, entity_scorecard
 CREATE OR REPLACE TABLE headline_findings AS
 WITH findings AS (
     SELECT CASE size_tier WHEN 'top' THEN 1 ELSE 2 END AS rank, sentence_en AS finding_en,

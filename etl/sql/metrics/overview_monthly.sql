@@ -1,6 +1,7 @@
 -- overview_monthly: platform x calendar month (first day). Complaints and disputes by filing month,
 -- penalties by decision month (platform of the penalised store), orders from merchant_volume
 -- (NULL where no store of the platform reports orders that month).
+-- reads: complaints, penalties, merchants, merchant_volume
 CREATE OR REPLACE TABLE overview_monthly AS
 WITH c AS (
     SELECT platform, CAST(date_trunc('month', filed_at) AS DATE) AS month, count(*) AS complaints,

@@ -2,9 +2,8 @@
 -- Window: complaints filed in the 12 months ending at as_of; penalties decided in the 24 months.
 -- dispute_rate = 1000 * disputes_12m / orders_12m with the 95 % Wilson interval (closed form);
 --   NULL with rate_available = false when orders are unknown.
--- shrunk_rate: empirical Bayes, beta-binomial prior per platform x size tier fitted by the method
---   of moments (m = sum x / sum n; tau2 = (sum n (x/n - m)^2 - (k - 1) m (1 - m)) /
---   (sum n - sum n^2 / sum n); a + b = m (1 - m) / tau2 - 1), posterior mean (x + a) / (n + a + b).
+-- shrunk_rate: empirical Bayes, posterior mean (x + a) / (n + a + b) under the platform x size tier
+--   prior of dispute_rate_priors.
 -- too_few_records: fewer than 25 orders (or, orders unknown, fewer than 25 complaints); such stores
 --   get no peer percentile and no funnel position.
 -- peer_percentile: 100 * percent_rank of shrunk_rate within platform x store category x size tier
@@ -12,27 +11,7 @@
 -- funnel_position: the raw rate against the platform's funnel limits at the store's own orders.
 -- Resolution figures (km_*) come from resolution_summary over all of the store's complaints, NULL
 --   below 25 complaints.
-CREATE OR REPLACE TABLE dispute_rate_priors AS
-WITH stores AS (
-    SELECT platform, size_tier, orders_12m AS n, least(disputes_12m, orders_12m) AS x
-    FROM store_dispute_counts WHERE orders_12m > 0
-),
-pooled AS (
-    SELECT platform, size_tier, sum(x) / sum(n) AS m, count(*) AS k, sum(n) AS sum_n, sum(n * n) AS sum_n2
-    FROM stores GROUP BY ALL
-),
-moments AS (
-    SELECT p.platform, p.size_tier, p.m, p.k,
-           (sum(s.n * pow(s.x / s.n - p.m, 2)) - (p.k - 1) * p.m * (1 - p.m))
-               / nullif(p.sum_n - p.sum_n2 / p.sum_n, 0) AS tau2
-    FROM pooled p JOIN stores s USING (platform, size_tier)
-    GROUP BY p.platform, p.size_tier, p.m, p.k, p.sum_n, p.sum_n2
-)
-SELECT platform, size_tier, m AS prior_mean, k AS stores, greatest(tau2, 0) AS tau2,
-       -- no detectable heterogeneity: a (practically) infinite prior sample, every store gets m
-       CASE WHEN tau2 > 0 AND m > 0 THEN greatest(m * (1 - m) / tau2 - 1, 1e-6) ELSE 1e12 END AS prior_size
-FROM moments;
-
+-- reads: store_dispute_counts, dispute_rate_priors, funnel_parameters, resolution_summary, merchants, sources, penalties, entities
 CREATE OR REPLACE TABLE merchant_scorecard AS
 WITH counts AS (
     SELECT d.*, m.name, m.name_normalised, m.category, m.entity_id, m.source_id, m.opened_on, m.closed_on,
@@ -46,7 +25,8 @@ rates AS (
            c.orders_12m IS NOT NULL AND c.orders_12m > 0 AS rate_available,
            least(c.disputes_12m, c.orders_12m) / nullif(c.orders_12m, 0) AS p,
            CAST(c.orders_12m AS DOUBLE) AS n,
-           CASE WHEN c.orders_12m IS NULL THEN c.complaints_12m < 25 ELSE c.orders_12m < 25 END
+           CASE WHEN c.orders_12m IS NULL THEN c.complaints_12m < min_records()
+                ELSE c.orders_12m < min_records() END
                AS too_few_records,
            pr.prior_mean, pr.prior_size, f.p0, f.tau2 AS funnel_tau2
     FROM counts c
@@ -60,22 +40,15 @@ penalties_24m AS (
         FROM penalties p
         JOIN merchants m USING (merchant_id)
         JOIN sources s ON s.source_id = m.source_id
-        WHERE p.decided_at > s.as_of - INTERVAL 24 MONTH
+        WHERE p.decided_at > s.as_of - INTERVAL (long_window_months()) MONTH
         GROUP BY ALL
     )
     GROUP BY merchant_id
 ),
 scored AS (
     SELECT r.*,
-           -- Wilson score interval, z = 1.96
-           CASE WHEN rate_available THEN
-               (p + 1.959963984540054 ^ 2 / (2 * n)
-                - 1.959963984540054 * sqrt(p * (1 - p) / n + 1.959963984540054 ^ 2 / (4 * n * n)))
-               / (1 + 1.959963984540054 ^ 2 / n) END AS wilson_low,
-           CASE WHEN rate_available THEN
-               (p + 1.959963984540054 ^ 2 / (2 * n)
-                + 1.959963984540054 * sqrt(p * (1 - p) / n + 1.959963984540054 ^ 2 / (4 * n * n)))
-               / (1 + 1.959963984540054 ^ 2 / n) END AS wilson_high,
+           CASE WHEN rate_available THEN wilson_low(p, n) END AS wilson_low,
+           CASE WHEN rate_available THEN wilson_high(p, n) END AS wilson_high,
            CASE WHEN rate_available THEN
                (least(disputes_12m, orders_12m) + prior_mean * prior_size) / (n + prior_size) END AS shrunk
     FROM rates r
@@ -83,13 +56,13 @@ scored AS (
 funnel AS (
     SELECT merchant_id,
            CASE WHEN NOT rate_available OR too_few_records OR p0 IS NULL THEN 'not_applicable'
-                WHEN p > greatest(funnel_bound(p0, funnel_tau2, n, 3.090232306167813),
+                WHEN p > greatest(funnel_bound(p0, funnel_tau2, n, z998()),
                                   binom_quantile(0.999, n, p0) / n) THEN 'above_998'
-                WHEN p > greatest(funnel_bound(p0, funnel_tau2, n, 1.959963984540054),
+                WHEN p > greatest(funnel_bound(p0, funnel_tau2, n, z95()),
                                   binom_quantile(0.975, n, p0) / n) THEN 'above_95'
-                WHEN p < least(funnel_bound(p0, funnel_tau2, n, -3.090232306167813),
+                WHEN p < least(funnel_bound(p0, funnel_tau2, n, -z998()),
                                binom_quantile(0.001, n, p0) / n) THEN 'below_998'
-                WHEN p < least(funnel_bound(p0, funnel_tau2, n, -1.959963984540054),
+                WHEN p < least(funnel_bound(p0, funnel_tau2, n, -z95()),
                                binom_quantile(0.025, n, p0) / n) THEN 'below_95'
                 ELSE 'inside' END AS funnel_position
     FROM scored
