@@ -7,7 +7,7 @@ import pytest
 
 from etl.columns import column_docs, metric_table_docs
 from etl.docs import METRIC_TABLES_DOC, metric_tables_markdown
-from etl.exports import METRIC_COLUMN_DOCS
+from etl.exports.catalogue import METRIC_COLUMN_DOCS
 from etl.metric_plan import metric_plan, shared_files
 from etl.metrics import register_functions
 
