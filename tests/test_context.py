@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -12,6 +13,8 @@ import pytest
 
 from etl.context import RunContext, SourceMeta
 from etl.run import ExpectationError, run_source
+from etl.settings import PROJECT_ROOT
+from etl.sources import source_commands
 from etl.sources.cfpb import CfpbWatermark
 from etl.sources.nyc import NycWatermark
 from tests.records_source import META, RecordsSource
@@ -180,3 +183,24 @@ def test_a_dry_run_fetches_but_archives_nothing(warehouse, data_dir):
     run_source(Fetching(httpx.MockTransport(page)), warehouse=warehouse, dry_run=True)
     assert Fetching.text == "name,fine\nÉcole,1\n"
     assert not (data_dir / "raw").exists()
+
+
+# -- the guide ------------------------------------------------------------------------------------
+GUIDE = PROJECT_ROOT / "docs" / "adding-a-source.md"
+EXAMPLE = PROJECT_ROOT / "etl" / "sources" / "cfpb_enforcement.py"
+
+
+def test_the_guide_quotes_the_example_as_it_is_and_names_calls_that_exist():
+    """Code the guide quotes from the example module is in it, line for line ('...' skips lines);
+    every ctx call it lists is a RunContext method; its command is registered."""
+    guide = GUIDE.read_text(encoding="utf-8")
+    module_lines = {line.rstrip() for line in EXAMPLE.read_text(encoding="utf-8").splitlines()}
+    quoted = re.findall(r"```python\n# etl/sources/cfpb_enforcement.py\n(.*?)```", guide, flags=re.DOTALL)
+    assert len(quoted) >= 3
+    for block in quoted:
+        for line in block.splitlines():
+            if line.strip() and line.strip() != "...":
+                assert line.rstrip() in module_lines, line
+    for method in set(re.findall(r"`ctx\.(\w+)\(", guide)):
+        assert callable(getattr(RunContext, method, None)), method
+    assert "cfpb-enforcement" in [command.name for command in source_commands()]
