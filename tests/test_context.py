@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from datetime import date, datetime
@@ -204,3 +205,14 @@ def test_the_guide_quotes_the_example_as_it_is_and_names_calls_that_exist():
     for method in set(re.findall(r"`ctx\.(\w+)\(", guide)):
         assert callable(getattr(RunContext, method, None)), method
     assert "cfpb-enforcement" in [command.name for command in source_commands()]
+
+
+def test_sources_import_only_the_context_readers_and_text_helpers():
+    """A source reaches staging, the network and settings through its context, never directly."""
+    allowed = {"etl.context", "etl.readers", "etl.ids", "etl.text", "etl.sources"}
+    for path in sorted((PROJECT_ROOT / "etl" / "sources").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("etl"):
+                assert node.module in allowed, f"{path.name} imports {node.module}"
+            elif isinstance(node, ast.Import):
+                assert not any(alias.name.startswith("etl") for alias in node.names), path.name
