@@ -75,7 +75,7 @@ class SourceMeta:
     watermark: type[Watermark] | None = None
     # Minimum rows of this source per table once a run is merged (a scraper that silently broke
     # loads nothing): a run that ends below one fails and publishes nothing.
-    expect: Mapping[str, int] = field(default_factory=dict)
+    expect: Mapping[str, int] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.expect) - set(ID_COLUMNS)

@@ -90,6 +90,8 @@ def run_source(
             )
             _register_source(con, meta)
             source.extract(ctx)
+            # a run that moved no cursor keeps the last one, as it was stored
+            watermark = _dump_watermark(meta, ctx.watermark) or stored_watermark
             phase("extracted")
             counts = merge_staged(ctx.staging, meta.write_disposition)
             _forget_requarantined(con, run_id)
@@ -102,7 +104,7 @@ def run_source(
             build_metrics(con, progress)
             phase("metrics_built")
             _record_failed_runs(con, warehouse)
-            _record_run(con, ctx, counts, path.name, params, stored_watermark)
+            _record_run(con, ctx, counts, path.name, params, watermark)
             con.execute("CHECKPOINT")
             con.close()
             con = None
@@ -230,10 +232,8 @@ def _record_run(
     counts: dict[str, TableCounts],
     file_name: str,
     params: dict[str, Any],
-    stored_watermark: str | None,
+    watermark: str | None,
 ) -> None:
-    # a run that moved no cursor keeps the last one, as it was stored
-    watermark = _dump_watermark(ctx.meta, ctx.watermark) or stored_watermark
     totals = {name: sum(getattr(c, name) for c in counts.values()) for name in asdict(TableCounts())}
     con.execute(
         "INSERT INTO etl_runs (run_id, source_id, started_at, finished_at, status, seen, inserted, "
