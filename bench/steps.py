@@ -25,7 +25,6 @@ from etl.warehouse import Warehouse
 if TYPE_CHECKING:
     from etl.run import RunResult
 
-SEED = 20261124
 # The shipped Black-Cat-style mapping: the benchmark's CSV is written in exactly its format.
 IMPORT_MAPPING = PROJECT_ROOT / "data" / "mappings" / "blackcat_complaints.yaml"
 CFPB_PAGE_SIZE = 100  # the search API's largest page, so the page count is what a real run sees
@@ -61,9 +60,9 @@ def _timed_run(source: Any, warehouse: Warehouse) -> tuple[RunResult, float, flo
 
 def demo(args: dict[str, Any]) -> dict[str, Any]:
     """Generate the demo marketplace and load it through run_source (metric build included)."""
-    from etl.sources.demo import DemoConfig, DemoSource
+    from etl.sources.demo import DEMO_SEED, DemoConfig, DemoSource
 
-    source = DemoSource(DemoConfig(complaints=args["complaints"], seed=SEED))
+    source = DemoSource(DemoConfig(complaints=args["complaints"], seed=DEMO_SEED))
     result, load_seconds, metric_seconds = _timed_run(source, _warehouse(args["data_dir"]))
     return {
         "records": result.total("seen"),

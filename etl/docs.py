@@ -13,8 +13,8 @@ import typer
 
 from etl.columns import CATALOGUE, metric_table_docs
 from etl.metric_plan import metric_plan
+from etl.settings import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 METRIC_TABLES_DOC = PROJECT_ROOT / "docs" / "metric_tables.md"
 
 INTRO = """\

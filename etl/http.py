@@ -1,10 +1,10 @@
 """The one HTTP client factory: timeouts, a polite User-Agent, retries with backoff, bounded paging.
 
-No other module talks to the network. Sources build a client with `make_client`, fetch JSON with
-`get_json` (which retries connect errors, timeouts, truncated bodies, 429 and 5xx with capped
-exponential backoff, honouring Retry-After, within an overall deadline; non-JSON content types are
-refused) and walk pages with `paginate`, which stops a server
-that repeats itself or never ends.
+No other module talks to the network. Sources reach it through their run context (etl/context.py),
+which builds a client with `make_client`, fetches JSON with `get_json` (retrying connect errors,
+timeouts, truncated bodies, 429 and 5xx with capped exponential backoff, honouring Retry-After,
+within an overall deadline; non-JSON content types are refused) or text with `get_text`, and walks
+pages with `paginate`, which stops a server that repeats itself or never ends.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar
 
@@ -133,6 +134,54 @@ def get_json(
     decoded (the raw archive), so a page that then fails to parse is kept for debugging. The whole
     call, retries and waits included, ends by the policy's deadline.
     """
+    return _get(client, url, params, policy, sleep, on_body, _decode_json)
+
+
+def get_text(
+    client: httpx.Client,
+    url: str,
+    params: Mapping[str, Any] | None = None,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    on_body: Callable[[str, bytes, str | None], None] | None = None,
+) -> str:
+    """GET a text page (HTML, CSV) as get_json does, decoded with its declared charset, else UTF-8."""
+    return _get(client, url, params, policy, sleep, on_body, _decode_text)
+
+
+class _UnusableBody(Exception):
+    """A 2xx body that cannot be used but a retry may fix (an HTML error page, a body cut short)."""
+
+
+def _decode_json(body: bytes, content_type: str | None) -> Any:
+    if not _is_json_type(content_type):
+        # an HTML error or maintenance page served with 200: maybe transient
+        raise _UnusableBody(f"unexpected content type {content_type!r} (expected JSON)")
+    try:
+        return json.loads(body)
+    except ValueError as exc:  # a body cut short parses as nothing useful
+        raise _UnusableBody(f"invalid JSON ({exc})") from exc
+
+
+def _decode_text(body: bytes, content_type: str | None) -> str:
+    header = Message()
+    header["Content-Type"] = content_type or "text/plain"
+    charset = header.get_content_charset() or "utf-8"
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
+
+
+def _get(
+    client: httpx.Client,
+    url: str,
+    params: Mapping[str, Any] | None,
+    policy: RetryPolicy | None,
+    sleep: Callable[[float], None],
+    on_body: Callable[[str, bytes, str | None], None] | None,
+    decode: Callable[[bytes, str | None], Any],
+) -> Any:
     policy = policy or RetryPolicy.from_settings(load_settings())
     full_url = str(client.build_request("GET", url, params=params).url)
     deadline = time.monotonic() + policy.deadline
@@ -153,14 +202,10 @@ def get_json(
                     body = _read_body(response, deadline, full_url)
                     if on_body is not None:
                         on_body(full_url, body, content_type)
-                    if not _is_json_type(content_type):
-                        # an HTML error or maintenance page served with 200: maybe transient
-                        last_error = f"unexpected content type {content_type!r} (expected JSON)"
-                    else:
-                        try:
-                            return json.loads(body)
-                        except ValueError as exc:  # a body cut short parses as nothing useful
-                            last_error = f"invalid JSON ({exc})"
+                    try:
+                        return decode(body, content_type)
+                    except _UnusableBody as exc:
+                        last_error = str(exc)
         except httpx.TransportError as exc:  # connect errors, timeouts, resets, truncated bodies
             last_error = f"{type(exc).__name__}: {exc}"
         except DeadlineExceededError as exc:

@@ -1,9 +1,10 @@
-"""The one load path: a source stages rows, the loader validates, quarantines and upserts them.
+"""The one load path: staging and merging. Sources stage rows; the loader validates, quarantines
+and upserts them.
 
-Sources never write fact tables themselves. They call `RunContext.emit` (one normalised row at a
-time) or `RunContext.emit_arrow` (a whole vectorised batch) and `RunContext.reject` for records
-they could not parse. Staging gives each row its stable id and provenance; then, per table and in
-dependency order, the loader:
+Sources never write fact tables themselves, nor call this module: they call the context's `emit`
+(one normalised row at a time), `emit_arrow` (a whole vectorised batch) and `reject` (etl/context.py),
+which stage through `Staging`. Staging gives each row its stable id and provenance; then, per table
+and in dependency order, `merge_staged`:
   1. quarantines rows that break a rule in etl/validation.py, and conflicting duplicates,
   2. inserts new ids, replaces changed ones (raw hash differs), leaves the rest untouched,
   3. for 'replace' sources, deletes this source's rows the run no longer saw.
@@ -13,15 +14,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
 
-from etl.ids import STABLE_ID_MACRO, raw_hash, stable_id
-from etl.progress import Progress, SilentProgress
+from etl.ids import STABLE_ID_MACRO, raw_hash
 from etl.sanitise import prepare_batch, prepare_row, stored_raw
 from etl.text import fix_surrogates
 from etl.validation import RULES
@@ -44,22 +44,8 @@ STORAGE_ORDER = {
     "complaints": "filed_at, complaint_id",
     "penalties": "decided_at, penalty_id",
 }
-PROVENANCE_COLUMNS = ["source_id", "source_record_id", "fetched_at", "raw_hash", "run_id"]
 _FLUSH_ROWS = 50_000
-
-
-@dataclass(frozen=True)
-class SourceMeta:
-    source_id: str
-    name: str
-    publisher: str
-    homepage: str | None
-    licence: str | None
-    is_synthetic: bool
-    description: str
-    # 'merge': rows accumulate across runs (incremental sources).
-    # 'replace': each run is a full snapshot; rows of this source it did not see are deleted.
-    write_disposition: Literal["merge", "replace"] = "merge"
+WriteDisposition = Literal["merge", "replace"]
 
 
 @dataclass
@@ -72,39 +58,24 @@ class TableCounts:
     quarantined: int = 0
 
 
-class RecordRejectedError(ValueError):
-    """Raised by a normaliser for a record that cannot be mapped; carries the column at fault."""
+class Staging:
+    """One run's staged rows, per target table, and its quarantined records, until the merge."""
 
-    def __init__(self, reason: str, column: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.column = column
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, started_at: datetime
+    ) -> None:
+        self.con = con
+        self.run_id = run_id
+        self.source_id = source_id
+        self.started_at = started_at
+        self.rejected: Counter[str] = Counter()
+        self._buffers: dict[str, list[dict]] = defaultdict(list)
+        self._staged: set[str] = set()
+        self._seq: Counter[str] = Counter()
 
-
-@dataclass
-class RunContext:
-    run_id: str
-    meta: SourceMeta
-    con: duckdb.DuckDBPyConnection
-    started_at: datetime
-    params: dict[str, Any] = field(default_factory=dict)
-    previous_watermark: str | None = None
-    progress: Progress = field(default_factory=SilentProgress)
-    watermark: str | None = None
-    as_of: datetime | None = None
-    _buffers: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    _staged: set[str] = field(default_factory=set)
-    _seq: Counter = field(default_factory=Counter)
-    rejected: Counter = field(default_factory=Counter)
-
-    # -- helpers for sources -------------------------------------------------------------
-    def stable_id(self, record_id: str) -> str:
-        # emit fixes surrogates in source_record_id the same way, so SQL derives the same id
-        return stable_id(self.meta.source_id, fix_surrogates(record_id))
-
-    def emit(self, table: str, row: dict[str, Any], raw: Any) -> None:
+    def add_row(self, table: str, row: dict[str, Any], raw: Any) -> None:
         """Stage one normalised row; `raw` is the record as the source gave it."""
-        self._check_table(table)
+        check_table(table)
         staged = prepare_row(table, row)  # text policy and PII masking, for every source
         # unmasked until it ends in quarantine (see _mask_quarantined)
         staged["_raw"] = fix_surrogates(raw if isinstance(raw, str) else _raw_json(raw))
@@ -114,9 +85,9 @@ class RunContext:
         if len(buffer) >= _FLUSH_ROWS:
             self._flush(table)
 
-    def emit_arrow(self, table: str, batch: pa.Table) -> None:
+    def add_batch(self, table: str, batch: pa.Table) -> None:
         """Stage a vectorised batch whose columns are named as the target table's (plus raw_hash)."""
-        self._check_table(table)
+        check_table(table)
         self._flush(table)
         prepared, changed = prepare_batch(table, batch)
         if changed and "raw_hash" not in batch.schema.names:
@@ -124,31 +95,21 @@ class RunContext:
             prepared = prepared.append_column("raw_hash", self._batch_hashes(batch))
         self._append(table, prepared)
 
-    def reject(
+    def quarantine(
         self, table: str, source_record_id: str | None, reason: str, raw: Any, column: str | None = None
     ) -> None:
-        """Quarantine a record the source could not parse; the run goes on."""
-        self._check_table(table)
+        """Quarantine a record its source could not parse."""
+        check_table(table)
         # personal data is masked with every other quarantined record's, in _mask_quarantined
         text = fix_surrogates(raw if isinstance(raw, str) else _raw_json(raw))
         reason, column = fix_surrogates(reason), column and fix_surrogates(column)
         source_record_id = source_record_id and fix_surrogates(str(source_record_id))
         self.con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                self.run_id,
-                self.meta.source_id,
-                table,
-                source_record_id,
-                column,
-                reason,
-                text,
-                self.started_at,
-            ],
+            [self.run_id, self.source_id, table, source_record_id, column, reason, text, self.started_at],
         )
         self.rejected[table] += 1
 
-    # -- staging -------------------------------------------------------------------------
     def _batch_hashes(self, batch: pa.Table) -> pa.ChunkedArray:
         """md5 of each generated row's JSON, as _append computes it for batches without raw_hash."""
         self.con.register("_original", batch)
@@ -157,10 +118,6 @@ class RunContext:
         finally:
             self.con.unregister("_original")
         return hashes["h"]
-
-    def _check_table(self, table: str) -> None:
-        if table not in ID_COLUMNS:
-            raise ValueError(f"unknown target table {table!r}")
 
     def _ensure_stage(self, table: str) -> None:
         if table in self._staged:
@@ -182,10 +139,10 @@ class RunContext:
         id_col = ID_COLUMNS[table]
         # _seq keeps arrival order, so the last of two conflicting duplicates wins
         extras = ["?::VARCHAR AS source_id", "?::VARCHAR AS run_id", "? + row_number() OVER () AS _seq"]
-        params: list[Any] = [self.meta.source_id, self.run_id, start]
+        params: list[Any] = [self.source_id, self.run_id, start]
         if id_col not in present:
             extras.append(f"storewatch_id(?, i.source_record_id) AS {id_col}")
-            params.append(self.meta.source_id)
+            params.append(self.source_id)
         if "fetched_at" not in present:
             extras.append("?::TIMESTAMP AS fetched_at")
             params.append(self.started_at)
@@ -215,21 +172,30 @@ class RunContext:
         return [table for table in FACT_TABLES if table in self._staged]
 
 
-def merge_staged(ctx: RunContext) -> dict[str, TableCounts]:
-    """Validate, quarantine and upsert every staged table, in dependency order."""
-    ctx.flush_all()
-    con = ctx.con
+def check_table(table: str) -> None:
+    if table not in ID_COLUMNS:
+        raise ValueError(f"unknown target table {table!r}")
+
+
+def merge_staged(staging: Staging, write_disposition: WriteDisposition) -> dict[str, TableCounts]:
+    """Validate, quarantine and upsert every staged table, in dependency order.
+
+    'merge': rows accumulate across runs; 'replace': the run is a full snapshot, and this source's
+    rows it did not see are deleted.
+    """
+    staging.flush_all()
+    con = staging.con
     con.execute(STABLE_ID_MACRO)
     counts: dict[str, TableCounts] = {}
     for table in FACT_TABLES:
-        table_counts = TableCounts(quarantined=ctx.rejected[table], seen=ctx.rejected[table])
-        if table in ctx.staged_tables():
-            _merge_table(ctx, table, table_counts)
-        elif ctx.meta.write_disposition == "replace":
-            table_counts.deleted = _delete_unseen(con, table, ctx.meta.source_id, None)
+        table_counts = TableCounts(quarantined=staging.rejected[table], seen=staging.rejected[table])
+        if table in staging.staged_tables():
+            _merge_table(staging, table, table_counts, write_disposition)
+        elif write_disposition == "replace":
+            table_counts.deleted = _delete_unseen(con, table, staging.source_id, None)
         if table_counts.seen or table_counts.deleted:
             counts[table] = table_counts
-    _mask_quarantined(con, ctx.run_id)
+    _mask_quarantined(con, staging.run_id)
     return counts
 
 
@@ -247,8 +213,10 @@ def _mask_quarantined(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         con.executemany("UPDATE quarantine SET raw = ?, reason = ? WHERE rowid = ?", updates)
 
 
-def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:
-    con = ctx.con
+def _merge_table(
+    staging: Staging, table: str, counts: TableCounts, write_disposition: WriteDisposition
+) -> None:
+    con = staging.con
     id_col = ID_COLUMNS[table]
     stage = f"stage_{table}"
     columns = [row[0] for row in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
@@ -274,7 +242,7 @@ def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:
                coalesce(s._raw, to_json(s)::VARCHAR), ?
         FROM {stage} s JOIN _verdict v USING (_seq)
         """,
-        [ctx.run_id, ctx.meta.source_id, table, ctx.started_at],
+        [staging.run_id, staging.source_id, table, staging.started_at],
     ).fetchone()[0]
 
     # 2. duplicate ids within the run: keep the last; quarantine earlier versions that differ
@@ -306,7 +274,7 @@ def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:
               AND s.raw_hash <> (SELECT k.raw_hash FROM _valid k WHERE k.{id_col} = s.{id_col}
                                  ORDER BY k._seq DESC LIMIT 1)
             """,
-            [ctx.run_id, ctx.meta.source_id, table, ctx.started_at],
+            [staging.run_id, staging.source_id, table, staging.started_at],
         ).fetchone()[0]
     con.execute(
         "CREATE OR REPLACE TEMP VIEW _clean AS SELECT * FROM _valid "
@@ -345,8 +313,8 @@ def _merge_table(ctx: RunContext, table: str, counts: TableCounts) -> None:
                 f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM _clean "
                 f"WHERE {id_col} IN (SELECT {id_col} FROM _delta WHERE _action <> 'unchanged'){order}"
             )
-        if ctx.meta.write_disposition == "replace":
-            counts.deleted += _delete_unseen(con, table, ctx.meta.source_id, "_delta")
+        if write_disposition == "replace":
+            counts.deleted += _delete_unseen(con, table, staging.source_id, "_delta")
     for view in ("_clean", "_valid"):
         con.execute(f"DROP VIEW IF EXISTS {view}")
     for temp in ("_verdict", "_superseded", "_delta", stage):

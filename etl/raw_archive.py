@@ -3,8 +3,8 @@
 Layout: `<data_dir>/raw/<source_id>/<run_id>/NNNNN.gz` plus `manifest.jsonl`, one JSON line per
 file (url, fetched_at, sha256 and byte count of the uncompressed body, content type). The manifest
 line is appended after its file is complete, so a run killed mid-write leaves a manifest that only
-names whole files. Failed runs keep their archive (it shows what the server sent); a dry run's
-archive is deleted with the rest of its output (see `discard`). Nothing is pruned unless asked
+names whole files. Failed runs keep their archive (it shows what the server sent); a dry run
+archives nothing (its run context has no archive, etl/context.py). Nothing is pruned unless asked
 (`plan_prune` / `apply_prune`, behind `storewatch etl prune-raw`).
 """
 
@@ -66,11 +66,6 @@ class RawArchive:
     def read(self, name: str) -> bytes:
         with gzip.open(self.directory / name, "rb") as handle:
             return handle.read()
-
-
-def discard(raw_dir: Path, source_id: str, run_id: str) -> None:
-    """Delete one run's archive (a dry run writes nothing that outlives it)."""
-    shutil.rmtree(run_archive_dir(raw_dir, source_id, run_id), ignore_errors=True)
 
 
 # -- pruning -------------------------------------------------------------------------------

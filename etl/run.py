@@ -8,12 +8,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 
-from etl import duckdb_settings, raw_archive
-from etl.load import RunContext, SourceMeta, TableCounts, merge_staged
+from etl import duckdb_settings
+from etl.context import RunContext, Source, SourceMeta, Watermark
+from etl.load import TableCounts, merge_staged
 from etl.metrics import build_metrics
 from etl.progress import Progress, SilentProgress
 from etl.schema import migrate
@@ -21,14 +22,8 @@ from etl.settings import load_settings
 from etl.warehouse import JournalEntry, Warehouse, utc_now
 
 
-class Source(Protocol):
-    meta: SourceMeta
-
-    def extract(self, ctx: RunContext) -> None:
-        """Fetch and normalise; stage rows through ctx.emit / ctx.emit_arrow / ctx.reject."""
-
-    def finalize(self, ctx: RunContext) -> None:
-        """After the load (optional): write source-specific side tables."""
+class ExpectationError(RuntimeError):
+    """A run that ends with fewer rows than its source declares a healthy run has (meta.expect)."""
 
 
 class RunResult:
@@ -83,24 +78,26 @@ def run_source(
             con = duckdb.connect(str(path))
             duckdb_settings.limit_build_memory(con, settings.build_memory_limit)
             migrate(con)
+            stored_watermark = _previous_watermark(con, meta.source_id)
             ctx = RunContext(
                 run_id=run_id,
                 meta=meta,
                 con=con,
                 started_at=utc_now(),
-                params=params,
-                previous_watermark=_previous_watermark(con, meta.source_id),
+                settings=settings,
                 progress=progress,
+                previous_watermark=_parse_watermark(meta, stored_watermark),
+                dry_run=dry_run,
             )
             _register_source(con, meta)
             source.extract(ctx)
+            # a run that moved no cursor keeps the last one, as it was stored
+            watermark = _dump_watermark(meta, ctx.watermark) or stored_watermark
             phase("extracted")
-            counts = merge_staged(ctx)
+            counts = merge_staged(ctx.staging, meta.write_disposition)
             _forget_requarantined(con, run_id)
+            _check_expectations(con, meta)
             phase("merged")
-            finalize = getattr(source, "finalize", None)
-            if finalize is not None:
-                finalize(ctx)
             con.execute(
                 "UPDATE sources SET as_of = ? WHERE source_id = ?",
                 [ctx.as_of or ctx.started_at, meta.source_id],
@@ -108,14 +105,13 @@ def run_source(
             build_metrics(con, progress)
             phase("metrics_built")
             _record_failed_runs(con, warehouse)
-            _record_run(con, ctx, counts, path.name)
+            _record_run(con, ctx, counts, path.name, params, watermark)
             con.execute("CHECKPOINT")
             con.close()
             con = None
             phase("checkpointed")
             if dry_run:
-                warehouse.discard(path)
-                raw_archive.discard(settings.raw_dir, meta.source_id, run_id)  # nothing outlives a dry run
+                warehouse.discard(path)  # the context archived no raw page either
             else:
                 warehouse.publish(path)
         except BaseException as exc:
@@ -189,6 +185,39 @@ def _register_source(con: duckdb.DuckDBPyConnection, meta: SourceMeta) -> None:
     )
 
 
+def _check_expectations(con: duckdb.DuckDBPyConnection, meta: SourceMeta) -> None:
+    """Fail the run when a table holds fewer of this source's rows than the source expects."""
+    for table, minimum in meta.expect.items():
+        # the table name was checked against the loader's fixed list when the meta was made
+        sql = f"SELECT count(*) FROM {table} WHERE source_id = ?"  # noqa: S608
+        found = con.execute(sql, [meta.source_id]).fetchone()[0]
+        if found < minimum:
+            raise ExpectationError(
+                f"{meta.source_id}: expected at least {minimum:,} rows in {table}, "
+                f"this run would leave {found:,}"
+            )
+
+
+def _parse_watermark(meta: SourceMeta, stored: str | None) -> Watermark | None:
+    if stored is None or meta.watermark is None:
+        return None
+    try:
+        return meta.watermark.parse(stored)
+    except ValueError as exc:
+        raise ValueError(
+            f"{meta.source_id}: the stored watermark {stored!r} is not a {meta.watermark.__name__}: {exc}"
+        ) from exc
+
+
+def _dump_watermark(meta: SourceMeta, watermark: Watermark | None) -> str | None:
+    if watermark is None:
+        return None
+    if meta.watermark is None or not isinstance(watermark, meta.watermark):
+        expected = meta.watermark.__name__ if meta.watermark else "none (meta.watermark is None)"
+        raise TypeError(f"{meta.source_id}: watermark {watermark!r} is not of its declared type, {expected}")
+    return watermark.dump()
+
+
 def _previous_watermark(con: duckdb.DuckDBPyConnection, source_id: str) -> str | None:
     row = con.execute(
         "SELECT watermark FROM etl_runs WHERE source_id = ? AND status = 'succeeded' "
@@ -199,7 +228,12 @@ def _previous_watermark(con: duckdb.DuckDBPyConnection, source_id: str) -> str |
 
 
 def _record_run(
-    con: duckdb.DuckDBPyConnection, ctx: RunContext, counts: dict[str, TableCounts], file_name: str
+    con: duckdb.DuckDBPyConnection,
+    ctx: RunContext,
+    counts: dict[str, TableCounts],
+    file_name: str,
+    params: dict[str, Any],
+    watermark: str | None,
 ) -> None:
     totals = {name: sum(getattr(c, name) for c in counts.values()) for name in asdict(TableCounts())}
     con.execute(
@@ -218,8 +252,8 @@ def _record_run(
             totals["deleted"],
             totals["quarantined"],
             json.dumps({table: asdict(c) for table, c in counts.items()}),
-            ctx.watermark if ctx.watermark is not None else ctx.previous_watermark,
-            json.dumps(ctx.params, default=str),
+            watermark,
+            json.dumps(params, default=str),
             file_name,
         ],
     )

@@ -28,8 +28,6 @@ class Settings:
     http_deadline_seconds: float
     # A safety bound on pagination, so a server that repeats a page forever cannot hang a run.
     http_max_pages: int
-    cfpb_base_url: str
-    nyc_base_url: str
     # Optional Socrata app token: raises NYC Open Data's rate limits; sent as X-App-Token.
     socrata_app_token: str | None
     # DuckDB's memory limit while a run builds a warehouse version: beyond it, sorts and joins spill
@@ -61,14 +59,14 @@ def load_settings() -> Settings:
         http_backoff_cap_seconds=float(os.environ.get("STOREWATCH_HTTP_BACKOFF_CAP", "60")),
         http_deadline_seconds=float(os.environ.get("STOREWATCH_HTTP_DEADLINE", "600")),
         http_max_pages=int(os.environ.get("STOREWATCH_HTTP_MAX_PAGES", "10000")),
-        cfpb_base_url=os.environ.get(
-            "STOREWATCH_CFPB_BASE_URL",
-            "https://www.consumerfinance.gov/data-research/consumer-complaints/search/api/v1/",
-        ),
-        nyc_base_url=os.environ.get("STOREWATCH_NYC_BASE_URL", "https://data.cityofnewyork.us"),
         socrata_app_token=os.environ.get("STOREWATCH_SOCRATA_APP_TOKEN") or None,
         build_memory_limit=_memory_size(os.environ.get("STOREWATCH_BUILD_MEMORY_LIMIT", "4GB")),
     )
+
+
+def source_setting(name: str, default: str) -> str:
+    """A setting a source module declares for itself (its base URL), read when a run needs it."""
+    return os.environ.get(name, default)
 
 
 def _memory_size(text: str) -> str:

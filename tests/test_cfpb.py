@@ -415,16 +415,13 @@ def test_every_fetched_page_is_archived_with_a_manifest(warehouse, data_dir):
 
 
 def test_a_dry_run_archives_nothing_and_a_failed_run_keeps_its_archive(warehouse, data_dir):
-    transport, _ = api_transport([[SHAPE_2021]])
-    source = CfpbApiSource(base_url="http://ccdb.test/", transport=transport, archive_raw=False)
-    run_source(source, warehouse=warehouse, dry_run=True)
-    assert not (data_dir / "raw").exists()
-    # even a source told to archive leaves nothing behind a dry run
-    transport, _ = api_transport([[SHAPE_2021]])
+    transport, calls = api_transport([[SHAPE_2021]])
     dry = run_source(
         CfpbApiSource(base_url="http://ccdb.test/", transport=transport), warehouse=warehouse, dry_run=True
     )
-    assert not (data_dir / "raw" / "cfpb" / dry.run_id).exists()
+    # the run context decides, not the source: a dry run archives no page, so makes no folder
+    assert calls and dry.counts["complaints"].inserted == 1
+    assert not (data_dir / "raw").exists()
     truncated = httpx.Response(200, content=b'{"hits": {"hits": [')
     broken, _ = api_transport([[SHAPE_2021]], faults=[truncated] * 3)
     with pytest.raises(HttpFetchError, match="invalid JSON"):

@@ -46,6 +46,8 @@ def test_etl_nyc_loads_reports_and_a_second_run_is_incremental(warehouse, data_d
         output = invoke("etl", "nyc", "--base-url", base, "--page-size", "2")
         assert "complaints" in output and "inserted" in output
         assert query(warehouse, "SELECT count(*) FROM complaints") == [(5,)]
+        [(params,)] = query(warehouse, "SELECT params FROM etl_runs")
+        assert json.loads(params) == {"page_size": 2, "overlap_hours": 48.0, "base_url": base}
         runs = status_json()
         assert [(r["source_id"], r["status"]) for r in runs] == [("nyc_dcwp", "succeeded")]
         assert "nyc_dcwp" in invoke("etl", "status")

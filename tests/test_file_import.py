@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from etl.readers import read_lines, read_records
 from etl.run import run_source
 from etl.settings import PROJECT_ROOT
-from etl.sources.file_import import FileImportSource, load_mapping, read_records, read_text
+from etl.sources.file_import import FileImportSource, load_mapping
 from tests.support.realdata import REALDATA
 
 EXAMPLES = PROJECT_ROOT / "data" / "examples"
@@ -108,7 +109,7 @@ def test_a_gb18030_file_reads_correctly(warehouse, tmp_path):
     gb_file.write_bytes(PENALTIES.read_text(encoding="utf-8").encode("gb18030"))
     with pytest.raises(UnicodeDecodeError):
         gb_file.read_bytes().decode("utf-8")
-    assert read_text(gb_file) == PENALTIES.read_text(encoding="utf-8")
+    assert "".join(read_lines(gb_file)) == PENALTIES.read_text(encoding="utf-8")
     run_source(FileImportSource(gb_file, MAPPINGS / "platform_penalty_notices.yaml"), warehouse=warehouse)
     names = {r[0] for r in query(warehouse, "SELECT name FROM merchants")}
     assert names == {"示例甲数码旗舰店", "示例乙服饰专营店", "示例丙生鲜店", "示例丁家居店"}
@@ -116,7 +117,7 @@ def test_a_gb18030_file_reads_correctly(warehouse, tmp_path):
 
 def test_utf8_bom_is_not_part_of_the_first_column(tmp_path):
     assert BLACKCAT.read_bytes().startswith(b"\xef\xbb\xbf")
-    first = next(read_records(read_text(BLACKCAT), "csv"))
+    first = next(read_records(read_lines(BLACKCAT), "csv"))
     assert first["投诉编号"] == "EX-17000001"
 
 

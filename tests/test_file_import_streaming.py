@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from etl import readers
+from etl.readers import read_lines, read_records
 from etl.settings import PROJECT_ROOT
-from etl.sources import file_import
-from etl.sources.file_import import FileImportSource, read_records, read_text
+from etl.sources.file_import import FileImportSource
 from tests.support import hostile
 from tests.support.hostile_files import file_ways
 
@@ -29,9 +30,7 @@ def whole_file_text(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    return "".join(
-        file_import._decode_line(line) for line in data.removeprefix(b"\xef\xbb\xbf").splitlines(True)
-    )
+    return "".join(readers._decode_line(line) for line in data.removeprefix(b"\xef\xbb\xbf").splitlines(True))
 
 
 # Pieces that meet at chunk edges: multi-byte characters in both encodings, bytes neither reads,
@@ -60,25 +59,25 @@ def test_auto_decoding_line_by_line_is_whole_file_decoding(pieces, chunk_bytes):
         path = Path(directory) / "mixed.csv"
         path.write_bytes(b"".join(pieces))
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(file_import, "_CHUNK_BYTES", chunk_bytes)
-            assert "".join(file_import.read_lines(path)) == whole_file_text(path)
+            patch.setattr(readers, "_CHUNK_BYTES", chunk_bytes)
+            assert "".join(read_lines(path)) == whole_file_text(path)
 
 
 @pytest.mark.parametrize("chunk_bytes", [13, 1024 * 1024])
 def test_hostile_files_decode_and_read_as_they_did_whole(tmp_path, monkeypatch, chunk_bytes):
     """CSV in every encoding (a GB18030 line in UTF-8, bad bytes, fields over 128 KiB), JSON, NDJSON."""
-    monkeypatch.setattr(file_import, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(readers, "_CHUNK_BYTES", chunk_bytes)
     for name, path, _records in file_ways(tmp_path):
         file_format = path.suffix.lstrip(".")
         text = whole_file_text(path)
-        assert read_text(path) == text, name
+        assert "".join(read_lines(path)) == text, name
         streamed = list(FileImportSource(path, hostile.mapping(file_format)).records())
         assert streamed == list(read_records(text, file_format)), name
 
 
 def test_ndjson_records_end_only_at_a_line_feed(tmp_path, monkeypatch):
     """U+2028 and U+0085 inside strings and a bare CR between tokens do not cut a record."""
-    monkeypatch.setattr(file_import, "_CHUNK_BYTES", 3)
+    monkeypatch.setattr(readers, "_CHUNK_BYTES", 3)
     lines = [
         json.dumps({"id": "a", "narrative": "one\u2028two\x85three"}, ensure_ascii=False),
         '{"id": "b",\r "narrative": "CR between tokens"}',
@@ -92,15 +91,15 @@ def test_ndjson_records_end_only_at_a_line_feed(tmp_path, monkeypatch):
     records = list(FileImportSource(path, hostile.mapping("ndjson")).records())
     assert [r["id"] for r in records if isinstance(r, dict)] == ["a", "b", "c", "d"]
     assert records[0]["narrative"] == "one\u2028two\x85three"
-    assert [r.raw for r in records if isinstance(r, file_import.UnreadableRecord)] == ["{not json"]
+    assert [r.raw for r in records if isinstance(r, readers.UnreadableRecord)] == ["{not json"]
 
 
 def test_an_explicit_encoding_streams_the_same_text(tmp_path, monkeypatch):
-    monkeypatch.setattr(file_import, "_CHUNK_BYTES", 5)
+    monkeypatch.setattr(readers, "_CHUNK_BYTES", 5)
     path = tmp_path / "gb.csv"
     data = 'id,note\r\n1,"国标\r\n编码"\r\n2,\xff'.encode("gb18030") + b"\x81\r3,end"
     path.write_bytes(data)
-    lines = list(file_import.read_lines(path, "gb18030"))
+    lines = list(read_lines(path, "gb18030"))
     assert "".join(lines) == data.decode("gb18030", errors="replace")
     assert lines[:2] == ["id,note\r\n", '1,"国标\r\n']
 
@@ -123,6 +122,10 @@ class CountingContext:
     started_at = datetime(2100, 1, 1)
     emitted = rejected = 0
     def stable_id(self, record_id):
+        return record_id
+    def emit_store_once(self, record_id, name, platform, raw, **columns):
+        return record_id
+    def emit_entity_once(self, record_id, name, raw, **columns):
         return record_id
     def emit(self, table, row, raw):
         self.emitted += table == "complaints"

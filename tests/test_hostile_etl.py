@@ -16,9 +16,10 @@ import pytest
 from etl.exports.catalogue import DATASETS, Filters
 from etl.exports.writers import neutralise_formulas, write_csv
 from etl.pii import mask_pii
+from etl.readers import UnreadableFileError
 from etl.run import run_source
 from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource
-from etl.sources.file_import import FileImportSource, MappingError
+from etl.sources.file_import import FileImportSource
 from tests.support import hostile
 from tests.support.hostile_files import file_ways
 
@@ -154,7 +155,7 @@ def test_a_json_file_that_is_not_json_fails_cleanly_and_keeps_the_warehouse(ware
     served = warehouse.current_path().read_bytes()
     bad = tmp_path / "bad.json"
     bad.write_bytes(b'[{"id": "x", \xff')
-    with pytest.raises(MappingError, match="not valid JSON"):
+    with pytest.raises(UnreadableFileError, match="not valid JSON"):
         run_source(FileImportSource(bad, hostile.mapping("json")), warehouse=warehouse)
     assert warehouse.current_path().read_bytes() == served
 

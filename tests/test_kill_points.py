@@ -66,7 +66,7 @@ def load(point):
         progress = KillingProgress(arg[0], arg[1])
     elif kind == "statement":
         # dies as the merge is about to run a statement starting with `arg`, e.g. the upsert
-        # into complaints after stores were merged: the connection is wrapped from inside extract
+        # into complaints after stores were merged: the merge's connection is wrapped from inside extract
         class Dying:
             def __init__(self, con):
                 self._con = con
@@ -79,7 +79,7 @@ def load(point):
         plain = source.extract
         def wrap_then_extract(ctx):
             plain(ctx)
-            ctx.con = Dying(ctx.con)
+            ctx.staging.con = Dying(ctx.staging.con)
         source.extract = wrap_then_extract
     elif kind == "extract":
         records, source.complaints = source.complaints, []

@@ -278,7 +278,7 @@ def test_vectorised_batches_are_masked_and_hashed_as_generated(warehouse):
     import duckdb
     import pyarrow as pa
 
-    from etl.load import RunContext
+    from etl.context import RunContext
 
     batch = pa.table(
         {
@@ -299,7 +299,7 @@ def test_vectorised_batches_are_masked_and_hashed_as_generated(warehouse):
         )
 
     class ArrowSource:
-        meta = __import__("etl.load", fromlist=["SourceMeta"]).SourceMeta(
+        meta = __import__("etl.context", fromlist=["SourceMeta"]).SourceMeta(
             "arrow", "Arrow test", "tests", None, None, True, "vectorised rows"
         )
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from etl.context import RecordRejectedError
 from etl.ids import STABLE_ID_MACRO, stable_id
-from etl.load import RecordRejectedError
 from etl.run import run_source
 from etl.sources.file_import import FileImportSource, RecordMapper
 from etl.text import clean_text, fix_surrogates, normalise_name

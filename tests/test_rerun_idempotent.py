@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from etl.load import FACT_TABLES, ID_COLUMNS
+from etl.readers import read_records
 from etl.run import run_source
 from etl.settings import PROJECT_ROOT
 from etl.sources.cfpb import CfpbApiSource, CfpbCsvSource
 from etl.sources.demo import DemoConfig, DemoSource
-from etl.sources.file_import import FileImportSource, load_mapping, read_records
+from etl.sources.file_import import FileImportSource, load_mapping
 from etl.sources.nyc import NycDcwpSource
 from etl.warehouse import Warehouse
 from tests.support.http_fixtures import (

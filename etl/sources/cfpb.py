@@ -12,18 +12,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
 
 import httpx
+import typer
 
-from etl.http import Page, PaginationError, get_json, make_client, paginate
-from etl.load import RecordRejectedError, RunContext, SourceMeta
-from etl.raw_archive import RawArchive
-from etl.settings import load_settings
-from etl.sources.file_import import read_lines, read_records
-from etl.text import normalise_name
+from etl.context import Page, PaginationError, RecordRejectedError, RunContext, SourceCommand, SourceMeta
+from etl.readers import read_lines, read_records
+
+
+@dataclass(frozen=True)
+class CfpbWatermark:
+    """The latest date received loaded, stored as its ISO date ('2021-12-07')."""
+
+    latest_received: date
+
+    @classmethod
+    def parse(cls, stored: str) -> Self:
+        return cls(date.fromisoformat(stored))
+
+    def dump(self) -> str:
+        return self.latest_received.isoformat()
+
 
 META = SourceMeta(
     source_id="cfpb",
@@ -36,7 +49,11 @@ META = SourceMeta(
         "Complaints about consumer financial products that the CFPB forwarded to companies, with "
         "the company's response and whether it was timely. No closing dates or order volumes."
     ),
+    watermark=CfpbWatermark,
+    expect={"complaints": 1},
 )
+BASE_URL_ENV = "STOREWATCH_CFPB_BASE_URL"
+DEFAULT_BASE_URL = "https://www.consumerfinance.gov/data-research/consumer-complaints/search/api/v1/"
 PLATFORM = "CFPB"
 PAGE_SIZE = 100  # the search API's largest page for hits
 # The API's deepest offset (ccdb5-api serializer: frm max_value=10000, a multiple of size); past it
@@ -185,7 +202,6 @@ class _Loader:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
-        self.companies: set[str] = set()
         self.latest: date | None = None
 
     def load(self, records: Iterable[Any]) -> None:
@@ -202,25 +218,9 @@ class _Loader:
             self.latest = day if self.latest is None else max(self.latest, day)
 
     def _company(self, company: str) -> None:
-        if company in self.companies:
-            return
-        self.companies.add(company)
         key = "company|" + company
-        normalised = normalise_name(company)
-        self.ctx.emit(
-            "entities", {"source_record_id": key, "name": company, "name_normalised": normalised}, key
-        )
-        self.ctx.emit(
-            "merchants",
-            {
-                "source_record_id": key,
-                "name": company,
-                "name_normalised": normalised,
-                "platform": PLATFORM,
-                "entity_id": self.ctx.stable_id(key),
-            },
-            key,
-        )
+        entity_id = self.ctx.emit_entity_once(key, company, key)
+        self.ctx.emit_store_once(key, company, PLATFORM, key, entity_id=entity_id)
 
 
 def search_after_token(sort: Any) -> str | None:
@@ -255,19 +255,16 @@ class CfpbApiSource:
         page_size: int = PAGE_SIZE,
         overlap_days: int = OVERLAP_DAYS,
         transport: httpx.BaseTransport | None = None,
-        archive_raw: bool = True,
     ) -> None:
         self.base_url = base_url
         self.date_min = date_min
         self.page_size = page_size
         self.overlap_days = overlap_days
         self.transport = transport
-        # off for dry runs: a run that writes nothing should leave no archive either
-        self.archive_raw = archive_raw
 
-    def start_date(self, previous_watermark: str | None) -> date | None:
-        if previous_watermark:
-            return date.fromisoformat(previous_watermark) - timedelta(days=self.overlap_days)
+    def start_date(self, previous: CfpbWatermark | None) -> date | None:
+        if previous is not None:
+            return previous.latest_received - timedelta(days=self.overlap_days)
         return self.date_min
 
     def query(self, start: date | None) -> dict[str, Any]:
@@ -300,21 +297,20 @@ class CfpbApiSource:
         return ("frm", offset)
 
     def extract(self, ctx: RunContext) -> None:
-        settings = load_settings()
-        query = self.query(self.start_date(ctx.previous_watermark))
-        archive = RawArchive.for_run(settings.raw_dir, META.source_id, ctx.run_id)
-        on_body = archive.save if self.archive_raw else None
+        previous: CfpbWatermark | None = ctx.previous_watermark
+        query = self.query(self.start_date(previous))
         loader = _Loader(ctx)
         task = ctx.progress.task("cfpb: complaints")
         meta: dict[str, Any] = {}
         counts = {"received": 0}  # and "total", the first page's count of what the query matches
-        with make_client(self.base_url or settings.cfpb_base_url, transport=self.transport) as client:
+        base_url = self.base_url or ctx.setting(BASE_URL_ENV, DEFAULT_BASE_URL)
+        with ctx.http_client(base_url, transport=self.transport) as client:
 
             def fetch(cursor: tuple[str, Any] | None) -> Page[tuple[str, Any]]:
                 params = dict(query)
                 if cursor is not None:
                     params[cursor[0]] = cursor[1]
-                data = get_json(client, "", params=params, on_body=on_body)
+                data = ctx.fetch_json(client, "", params=params)
                 if not isinstance(data, dict) or not isinstance(data.get("hits"), dict):
                     raise PaginationError(f"the CFPB API answered without a hits object: {str(data)[:80]!r}")
                 meta.update(data.get("_meta") or {})
@@ -325,7 +321,7 @@ class CfpbApiSource:
                 return Page(hits, self.next_cursor(hits, cursor))
 
             what = f"the CFPB API at {client.base_url}"
-            for hits in paginate(fetch, settings.http_max_pages, what):
+            for hits in ctx.paginate(fetch, what):
                 loader.load(hit.get("_source") if isinstance(hit, dict) else hit for hit in hits)
                 task.advance(len(hits))
             # paging ends on a short page; a server serving fewer per page than asked would end it
@@ -337,8 +333,8 @@ class CfpbApiSource:
                     "Try a smaller --page-size"
                 )
         if loader.latest is not None:
-            previous = date.fromisoformat(ctx.previous_watermark) if ctx.previous_watermark else None
-            ctx.watermark = max(filter(None, [loader.latest, previous])).isoformat()
+            latest = max(loader.latest, previous.latest_received) if previous else loader.latest
+            ctx.watermark = CfpbWatermark(latest)
         if meta.get("last_indexed"):
             ctx.as_of = parse_date(str(meta["last_indexed"]), "as_of")
 
@@ -369,3 +365,47 @@ class CfpbCsvSource:
             # a download is complete up to the last day it holds, not up to when it is loaded
             # (open complaints are censored here; a future date is the loader's to quarantine)
             ctx.as_of = min(datetime.combine(loader.latest, time.max).replace(microsecond=0), ctx.started_at)
+
+
+@dataclass(frozen=True)
+class CfpbParams:
+    since: Annotated[
+        str | None,
+        typer.Option(help="First run only: load complaints received on or after this date (YYYY-MM-DD)."),
+    ] = None
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Load a CCDB CSV (bulk download or API export) instead of the API.", exists=True
+        ),
+    ] = None
+    page_size: Annotated[int, typer.Option(help="Complaints per API page.")] = PAGE_SIZE
+    overlap_days: Annotated[
+        int, typer.Option(help="Re-ask this many days before the last run's latest date received.")
+    ] = OVERLAP_DAYS
+    base_url: Annotated[str | None, typer.Option(help=f"Search API base URL (default: {BASE_URL_ENV}).")] = (
+        None
+    )
+
+
+def build(params: CfpbParams) -> CfpbApiSource | CfpbCsvSource:
+    """Load CFPB consumer complaints: incrementally from the search API, or from a CSV file.
+
+    Later runs resume from the stored watermark. Every fetched page is archived gzipped under
+    <data dir>/raw/cfpb/<run id>/ (kept for failed runs too; none for a dry run).
+    """
+    if params.csv is not None:
+        return CfpbCsvSource(params.csv)
+    try:
+        since = date.fromisoformat(params.since) if params.since else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {params.since!r}", param_hint="--since") from exc
+    return CfpbApiSource(
+        base_url=params.base_url,
+        date_min=since,
+        page_size=params.page_size,
+        overlap_days=params.overlap_days,
+    )
+
+
+COMMAND = SourceCommand(name="cfpb", params=CfpbParams, build=build)

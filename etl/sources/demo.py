@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import typer
 
-from etl.load import RunContext, SourceMeta
+from etl.context import RunContext, SourceCommand, SourceMeta
 from etl.sources import demo_names as names
 from etl.text import normalise_name
 
@@ -98,14 +100,19 @@ SOURCE_STATUS_ZH = {
 _DAY = 86_400
 
 
+# The demo everyone builds by default: the CLI, `serve` and the benchmark
+DEMO_SEED = 20261124
+DEMO_AS_OF = date(2026, 10, 31)
+
+
 @dataclass(frozen=True)
 class DemoConfig:
-    seed: int = 20261124
+    seed: int = DEMO_SEED
     complaints: int = 200_000
     merchants: int | None = None  # default: complaints / 50, at least 60
     penalties: int | None = None  # default: complaints / 10
     months: int = 24
-    as_of: date = date(2026, 10, 31)
+    as_of: date = DEMO_AS_OF
     planted: bool = True
     chunk_size: int = 1_000_000
 
@@ -166,10 +173,11 @@ class DemoSource:
         self._stage_penalties(ctx, stores, penalties)
         task.advance(len(penalties["merchant"]))
         self._stage_complaints(ctx, rng, stores, volumes, task)
-        self._planted = self._planted_effects(stores)
+        self._record_planted(ctx, *self._planted_effects(stores))
 
-    def finalize(self, ctx: RunContext) -> None:
-        effects, reopenings = self._planted
+    @staticmethod
+    def _record_planted(ctx: RunContext, effects: list[dict], reopenings: pa.Table) -> None:
+        """The ground truth, in side tables of the version this run builds (published with it or not)."""
         ctx.con.execute("DELETE FROM planted_effects WHERE source_id = 'demo'")
         ctx.con.execute("DELETE FROM planted_reopenings")
         for effect in effects:
@@ -613,3 +621,35 @@ def _ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(
         prefix, pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()), ""
     )
+
+
+@dataclass(frozen=True)
+class DemoParams:
+    complaints: Annotated[int, typer.Option(help="How many complaints to generate.")] = 200_000
+    merchants: Annotated[int | None, typer.Option(help="Stores (default: complaints / 50).")] = None
+    penalties: Annotated[int | None, typer.Option(help="Penalties (default: complaints / 10).")] = None
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same rows.")] = DEMO_SEED
+    as_of: Annotated[
+        str, typer.Option(help="As-of date (YYYY-MM-DD): open complaints are censored here.")
+    ] = DEMO_AS_OF.isoformat()
+    planted: Annotated[bool, typer.Option(help="Plant the known effects that tests look for.")] = True
+
+
+def build(params: DemoParams) -> DemoSource:
+    """Generate the synthetic demo marketplace (labelled synthetic everywhere) and load it."""
+    try:
+        as_of = date.fromisoformat(params.as_of)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {params.as_of!r}", param_hint="--as-of") from exc
+    config = DemoConfig(
+        seed=params.seed,
+        complaints=params.complaints,
+        merchants=params.merchants,
+        penalties=params.penalties,
+        as_of=as_of,
+        planted=params.planted,
+    )
+    return DemoSource(config)
+
+
+COMMAND = SourceCommand(name="demo", params=DemoParams, build=build)

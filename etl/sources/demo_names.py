@@ -6,7 +6,6 @@ import numpy as np
 
 PLATFORMS = ["Tmall", "Taobao", "JD", "Pinduoduo", "Amazon"]
 PLATFORM_SHARE = [0.30, 0.30, 0.20, 0.12, 0.08]
-PLATFORM_CURRENCY = {"Amazon": "USD"}
 
 STORE_CATEGORIES = ["apparel", "electronics", "beauty", "food", "home", "baby", "sports", "books"]
 STORE_CATEGORY_SHARE = [0.22, 0.16, 0.14, 0.12, 0.14, 0.08, 0.08, 0.06]

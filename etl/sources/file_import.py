@@ -9,23 +9,22 @@ See data/mappings/README.md for the format and data/mappings/*.yaml for worked e
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import json
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import typer
 import yaml
 
+from etl.context import RecordRejectedError, RunContext, SourceCommand, SourceMeta, SourceSetupError
 from etl.ids import raw_hash
-from etl.load import RecordRejectedError, RunContext, SourceMeta
-from etl.text import fix_surrogates, normalise_name
+from etl.readers import UnreadableRecord, guess_format, read_lines, read_records
+from etl.text import fix_surrogates
 
 TARGETS = ("complaints", "penalties")
 TIMESTAMP_COLUMNS = {"filed_at", "forwarded_at", "first_response_at", "closed_at"}
@@ -42,11 +41,6 @@ DEFAULT_NULLS = ["", "None", "NULL", "null", "N/A", "NA", "-"]
 _MAX_DECIMAL = Decimal(10) ** 16
 _MAX_INTEGER = 2**31 - 1
 _CENTS = Decimal("0.01")
-# Python's csv refuses fields over 128 KiB and then cannot go on; a long narrative is no reason to
-# give up a file (the limit is in characters).
-_CSV_FIELD_LIMIT = 64 * 1024 * 1024
-# Files are read this many bytes at a time; a line longer than that is gathered until it ends.
-_CHUNK_BYTES = 1024 * 1024
 _UNDECODABLE = "\ufffd"  # what the decoder puts for bytes it cannot read, and JSON for lone surrogates
 
 
@@ -69,143 +63,6 @@ def load_mapping(path: Path) -> dict[str, Any]:
         if key not in mapping["source"]:
             raise MappingError(f"{path}: source.{key} is required")
     return mapping
-
-
-class UnreadableRecord(ValueError):
-    """A record the reader could not parse (yielded, not raised, so the import can quarantine it)."""
-
-    def __init__(self, reason: str, raw: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.raw = raw
-
-
-def read_lines(path: Path, encoding: str = "auto") -> Iterator[str]:
-    """The decoded lines of a file, line ends kept, read a chunk at a time; 'auto' as in read_text.
-
-    'auto' decides per line (split where bytes.splitlines splits: CR, LF, CRLF): UTF-8 first, then
-    GB18030, else UTF-8 with U+FFFD for what neither reads (the mapper quarantines it). Exports glued
-    together from both encodings exist, and GB18030 would read a UTF-8 line as plausible mojibake.
-    A line of a file that is UTF-8 throughout is UTF-8 on its own, so this is the text decoding the
-    whole file as UTF-8 gives; and a CR or LF byte is never part of a UTF-8 or GB18030 character,
-    so splitting before decoding is safe. A leading UTF-8 BOM is dropped, one inside is kept.
-    """
-    if encoding != "auto":
-        # an incremental decoder gives the same text as decoding the whole file at once
-        with open(path, encoding=encoding, errors="replace", newline="") as handle:
-            yield from handle
-        return
-    with open(path, "rb") as handle:
-        lines = _byte_lines(handle)
-        first = next(lines, None)
-        if first is None:
-            return
-        yield _decode_line(first.removeprefix(b"\xef\xbb\xbf"))
-        for line in lines:
-            yield _decode_line(line)
-
-
-def read_text(path: Path, encoding: str = "auto") -> str:
-    """Decode a whole file (see read_lines for 'auto'); never fails."""
-    return "".join(read_lines(path, encoding))
-
-
-def _byte_lines(handle: BinaryIO) -> Iterator[bytes]:
-    """The lines bytes.splitlines(keepends=True) would give, without holding the whole file."""
-    pending: list[bytes] = []  # the last line seen so far, which the next chunk may continue
-    while chunk := handle.read(_CHUNK_BYTES):
-        if b"\n" not in chunk and b"\r" not in chunk:
-            pending.append(chunk)  # a line longer than a chunk: joined once it ends, not per chunk
-            continue
-        lines = b"".join([*pending, chunk]).splitlines(True)
-        # held back even when it ends in CR: the next chunk may start with the LF of its CRLF
-        pending = [lines.pop()]
-        yield from lines
-    yield from b"".join(pending).splitlines(True)  # that CR may have been followed by more chunks
-
-
-def _decode_line(line: bytes) -> str:
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return line.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return line.decode("utf-8", errors="replace")
-
-
-def _newline_separated(lines: Iterable[str]) -> Iterator[str]:
-    """The pieces text.split("\\n") would give, from lines cut at CR, LF or CRLF."""
-    pending: list[str] = []
-    for line in lines:
-        if line.endswith("\n"):
-            pending.append(line[:-1])
-            yield "".join(pending)
-            pending = []
-        else:  # a bare CR ends a line for the decoder, not a record
-            pending.append(line)
-    yield "".join(pending)
-
-
-def read_records(
-    source: str | Iterable[str], file_format: str, options: dict[str, Any] | None = None
-) -> Iterator[dict]:
-    """Records of a CSV, JSON (a list, or a list under `records_key`) or NDJSON text.
-
-    `source` is the whole text, or its lines with their line ends (read_lines), which CSV and NDJSON
-    read one at a time.
-    """
-    options = options or {}
-    lines: Iterator[str] = iter(io.StringIO(source, newline="") if isinstance(source, str) else source)
-    if file_format == "csv":
-        header_prefix = options.get("header_starts_with")
-        skip = int(options.get("skip_lines", 0))
-        for _ in range(skip):
-            next(lines, None)
-        # console noise before the header (e.g. `unzip` output): skip to the header line
-        if header_prefix:
-            for line in lines:
-                if line.lstrip("\ufeff").startswith(header_prefix):
-                    lines = itertools.chain([line], lines)
-                    break
-            else:
-                raise MappingError(f"no header line starting with {header_prefix!r}")
-        csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
-        reader = csv.DictReader(lines, delimiter=options.get("delimiter", ","))
-        if reader.fieldnames:
-            reader.fieldnames = [name.strip() for name in reader.fieldnames]
-        for row in reader:
-            row.pop(None, None)  # cells beyond the header: the row is kept, its extras dropped
-            yield row
-    elif file_format == "ndjson":
-        # split on newlines only: str.splitlines also breaks at U+2028, U+0085 and other
-        # characters that JSON strings may carry unescaped
-        for line in _newline_separated(lines):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except ValueError as exc:  # one bad line is one bad record, not a bad file
-                    yield UnreadableRecord(f"not valid JSON: {exc}", line)
-    elif file_format == "json":
-        # parsed whole: the standard library has no incremental JSON parser, and a JSON array
-        # cannot be cut into records without one (NDJSON is the streaming format)
-        text = source if isinstance(source, str) else "".join(lines)
-        try:
-            data = json.loads(text)
-        except ValueError as exc:  # no record can be told from the next: the file is refused
-            raise MappingError(f"not valid JSON: {exc}") from exc
-        del text  # the parsed records are all that is needed from here on
-        key = options.get("records_key")
-        records = data.get(key) if key and isinstance(data, dict) else data
-        if not isinstance(records, list):
-            raise MappingError(f"expected a list of records{f' under {key!r}' if key else ''}")
-        yield from records
-    else:
-        raise MappingError(f"unknown file format {file_format!r}")
-
-
-def guess_format(path: Path) -> str:
-    suffix = Path(path).suffix.lower()
-    return {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}.get(suffix, "csv")
 
 
 class RecordMapper:
@@ -393,8 +250,6 @@ class FileImportSource:
     def extract(self, ctx: RunContext) -> None:
         target = self.mapper.target
         task = ctx.progress.task(f"{self.meta.source_id}: {self.path.name}")
-        stores: set[str] = set()
-        entities: set[str] = set()
         latest: datetime | None = None
         for record in self.records():
             task.advance()
@@ -415,35 +270,14 @@ class FileImportSource:
                 continue
             entity_id = None
             if entity_name:
-                entity_id = ctx.stable_id("entity|" + entity_name)
-                if entity_name not in entities:
-                    entities.add(entity_name)
-                    ctx.emit(
-                        "entities",
-                        {
-                            "source_record_id": "entity|" + entity_name,
-                            "name": entity_name,
-                            "name_normalised": normalise_name(entity_name),
-                        },
-                        {"entity": entity_name},
-                    )
-            if store_key not in stores:
-                stores.add(store_key)
-                ctx.emit(
-                    "merchants",
-                    {
-                        "source_record_id": "store|" + store_key,
-                        "name": store_name,
-                        "name_normalised": normalise_name(store_name),
-                        "platform": platform,
-                        "entity_id": entity_id,
-                    },
-                    {"store": store_key, "name": store_name, "platform": platform, "entity": entity_name},
+                entity_id = ctx.emit_entity_once(
+                    "entity|" + entity_name, entity_name, {"entity": entity_name}
                 )
-            row.update(
-                source_record_id=record_id,
-                merchant_id=ctx.stable_id("store|" + store_key),
+            store_raw = {"store": store_key, "name": store_name, "platform": platform, "entity": entity_name}
+            merchant_id = ctx.emit_store_once(
+                "store|" + store_key, store_name, platform, store_raw, entity_id=entity_id
             )
+            row.update(source_record_id=record_id, merchant_id=merchant_id)
             if target == "complaints":
                 row.setdefault("platform", platform)
             elif entity_id is not None:
@@ -456,3 +290,43 @@ class FileImportSource:
             ctx.emit(target, row, record)
         if self.as_of is not None or latest is not None:
             ctx.as_of = self.as_of or latest
+
+
+@dataclass(frozen=True)
+class ImportParams:
+    file: Annotated[
+        Path, typer.Argument(help="CSV, JSON or NDJSON file to load.", exists=True, dir_okay=False)
+    ]
+    mapping: Annotated[
+        Path,
+        typer.Option(
+            help="TOML or YAML mapping: target table, columns, date formats, time zone, value maps "
+            "(examples in data/mappings/).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ]
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The day the file was exported (YYYY-MM-DD, complete to its end, UTC): open complaints "
+            "are censored there. Default: the latest time any record in the file carries.",
+        ),
+    ] = None
+
+
+def build(params: ImportParams) -> FileImportSource:
+    """Load complaints or penalties from a file through a declarative mapping; bad rows are quarantined."""
+    try:
+        day = date.fromisoformat(params.as_of) if params.as_of else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {params.as_of!r}", param_hint="--as-of") from exc
+    complete_to = datetime.combine(day, time(23, 59, 59)) if day else None
+    try:
+        return FileImportSource(params.file, params.mapping, as_of=complete_to)
+    except (MappingError, ValueError) as exc:
+        raise SourceSetupError(f"bad mapping: {exc}") from exc
+
+
+COMMAND = SourceCommand(name="import", params=ImportParams, build=build)

@@ -16,16 +16,46 @@ of the record's own fields, as before.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Self
 
 import httpx
+import typer
 
-from etl.http import Page, PaginationError, get_json, make_client, paginate
-from etl.load import RecordRejectedError, RunContext, SourceMeta
-from etl.raw_archive import RawArchive
-from etl.settings import load_settings
-from etl.text import normalise_name
+from etl.context import Page, PaginationError, RecordRejectedError, RunContext, SourceCommand, SourceMeta
+
+
+@dataclass(frozen=True)
+class NycWatermark:
+    """The latest `:updated_at` seen per dataset, stored as a JSON object of SODA timestamps:
+    {"charges_updated_at": "2026-01-20T00:00:00.000Z", "complaints_updated_at": "..."} (keys only
+    for datasets a run has seen)."""
+
+    complaints_updated_at: datetime | None = None
+    charges_updated_at: datetime | None = None
+
+    @classmethod
+    def parse(cls, stored: str) -> Self:
+        data = json.loads(stored)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        return cls(
+            **{key: _stored_time(data.get(key)) for key in ("complaints_updated_at", "charges_updated_at")}
+        )
+
+    def dump(self) -> str:
+        times = {
+            "complaints_updated_at": self.complaints_updated_at,
+            "charges_updated_at": self.charges_updated_at,
+        }
+        return json.dumps({k: soql_timestamp(v) for k, v in times.items() if v is not None}, sort_keys=True)
+
+
+def _stored_time(text: Any) -> datetime | None:
+    return parse_updated_at(text) if text else None
+
 
 META = SourceMeta(
     source_id="nyc_dcwp",
@@ -38,7 +68,11 @@ META = SourceMeta(
         "Complaints DCWP mediated (intake and result dates, result) and the charges it brought "
         "against businesses (outcome, counts; no fine amounts are published)."
     ),
+    watermark=NycWatermark,
+    expect={"complaints": 1},
 )
+BASE_URL_ENV = "STOREWATCH_NYC_BASE_URL"
+DEFAULT_BASE_URL = "https://data.cityofnewyork.us"
 PLATFORM = "NYC DCWP"
 COMPLAINTS = "nre2-6m2s"
 CHARGES = "5fn4-dr26"
@@ -125,43 +159,45 @@ class NycDcwpSource:
         page_size: int = PAGE_SIZE,
         overlap_hours: float = OVERLAP_HOURS,
         transport: httpx.BaseTransport | None = None,
-        archive_raw: bool = True,
     ) -> None:
         self.base_url = base_url
         self.page_size = page_size
         self.overlap = timedelta(hours=overlap_hours)
         self.transport = transport
-        # off for dry runs: a run that writes nothing should leave no archive either
-        self.archive_raw = archive_raw
         self.skipped_charges = 0
 
     def extract(self, ctx: RunContext) -> None:
-        settings = load_settings()
-        previous = json.loads(ctx.previous_watermark) if ctx.previous_watermark else {}
-        watermark: dict[str, str] = {}
-        headers = {"X-App-Token": settings.socrata_app_token} if settings.socrata_app_token else {}
-        archive = RawArchive.for_run(settings.raw_dir, META.source_id, ctx.run_id)
-        self.on_body = archive.save if self.archive_raw else None
-        self.stores: set[str] = set()
-        with make_client(self.base_url or settings.nyc_base_url, headers, self.transport) as client:
+        previous: NycWatermark = ctx.previous_watermark or NycWatermark()
+        watermark = previous
+        token = ctx.settings.socrata_app_token
+        headers = {"X-App-Token": token} if token else {}
+        base_url = self.base_url or ctx.setting(BASE_URL_ENV, DEFAULT_BASE_URL)
+        with ctx.http_client(base_url, headers, self.transport) as client:
             for name, dataset, handle in (
                 ("complaints", COMPLAINTS, self._complaint),
                 ("charges", CHARGES, self._charge),
             ):
                 key = f"{name}_updated_at"
-                since = parse_updated_at(previous[key]) if previous.get(key) else None
+                since: datetime | None = getattr(previous, key)
                 latest = self._pull(ctx, client, name, dataset, since, handle)
                 best = max(filter(None, [latest, since]), default=None)
-                if best is not None:
-                    watermark[key] = soql_timestamp(best)
-        if watermark:
-            ctx.watermark = json.dumps(watermark, sort_keys=True)
+                watermark = replace(watermark, **{key: best})
+        if watermark != NycWatermark():
+            ctx.watermark = watermark
         if self.skipped_charges:
             ctx.progress.note(
                 f"nyc_dcwp: {self.skipped_charges} charges pending or not guilty, not penalties"
             )
 
-    def _pull(self, ctx, client, name, dataset, since, handle) -> datetime | None:
+    def _pull(
+        self,
+        ctx: RunContext,
+        client: httpx.Client,
+        name: str,
+        dataset: str,
+        since: datetime | None,
+        handle: Callable[[RunContext, Any], None],
+    ) -> datetime | None:
         """Page through one dataset (changed since `since` minus the overlap); the latest update seen."""
         query: dict[str, Any] = {"$select": ":*, *", "$limit": self.page_size, "$order": ":id"}
         if since is not None:
@@ -170,11 +206,8 @@ class NycDcwpSource:
         task = ctx.progress.task(f"nyc_dcwp: {name}")
 
         def fetch(offset: int | None) -> Page[int]:
-            rows = get_json(
-                client,
-                f"/resource/{dataset}.json",
-                params={**query, "$offset": offset or 0},
-                on_body=self.on_body,
+            rows = ctx.fetch_json(
+                client, f"/resource/{dataset}.json", params={**query, "$offset": offset or 0}
             )
             if not isinstance(rows, list):
                 raise PaginationError(
@@ -186,7 +219,7 @@ class NycDcwpSource:
         table = "complaints" if name == "complaints" else "penalties"
         latest: datetime | None = None
         what = f"SODA dataset {dataset} at {client.base_url}"
-        for rows in paginate(fetch, load_settings().http_max_pages, what):
+        for rows in ctx.paginate(fetch, what):
             for row in rows:
                 updated = parse_updated_at(row.get(UPDATED_AT)) if isinstance(row, dict) else None
                 if updated is not None:
@@ -208,22 +241,9 @@ class NycDcwpSource:
         name = raw.get("business_name") or raw.get("dba_trade_name")
         if not business_id or not name:
             raise RecordRejectedError("business id or name missing", "merchant_id")
-        if business_id not in self.stores:
-            self.stores.add(business_id)
-            store_raw = {k: raw.get(k) for k in ("business_unique_id", "business_name", "business_category")}
-            ctx.emit(
-                "merchants",
-                {
-                    "source_record_id": business_id,
-                    "name": name,
-                    "name_normalised": normalise_name(name),
-                    "platform": PLATFORM,
-                    "category": raw.get("business_category"),
-                    "entity_id": None,
-                },
-                store_raw,
-            )
-        return ctx.stable_id(business_id)
+        store_raw = {k: raw.get(k) for k in ("business_unique_id", "business_name", "business_category")}
+        category = raw.get("business_category")
+        return ctx.emit_store_once(business_id, name, PLATFORM, store_raw, category=category, entity_id=None)
 
     def _complaint(self, ctx: RunContext, raw: Any) -> None:
         if not isinstance(raw, dict) or not raw.get("record_id"):
@@ -278,3 +298,26 @@ class NycDcwpSource:
             },
             raw,
         )
+
+
+@dataclass(frozen=True)
+class NycParams:
+    page_size: Annotated[int, typer.Option(help="Records per SODA page ($limit).")] = PAGE_SIZE
+    overlap_hours: Annotated[
+        float, typer.Option(help="Re-read rows updated this many hours before the last run's latest update.")
+    ] = OVERLAP_HOURS
+    base_url: Annotated[str | None, typer.Option(help=f"Socrata base URL (default: {BASE_URL_ENV}).")] = None
+
+
+def build(params: NycParams) -> NycDcwpSource:
+    """Load NYC DCWP mediated complaints and charges from NYC Open Data (Socrata), incrementally.
+
+    Incremental on Socrata's :updated_at. STOREWATCH_SOCRATA_APP_TOKEN, if set, is sent as
+    X-App-Token. Fetched pages are archived under <data dir>/raw/nyc_dcwp/<run id>/.
+    """
+    return NycDcwpSource(
+        base_url=params.base_url, page_size=params.page_size, overlap_hours=params.overlap_hours
+    )
+
+
+COMMAND = SourceCommand(name="nyc", params=NycParams, build=build)

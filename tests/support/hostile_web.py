@@ -12,7 +12,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from dashboard import db
-from etl.load import SourceMeta
+from etl.context import SourceMeta
 from etl.run import run_source
 from etl.sources.demo import DemoConfig
 from etl.text import normalise_name

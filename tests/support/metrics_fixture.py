@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from etl.load import RunContext, SourceMeta
+from etl.context import RunContext, SourceMeta
 
 META = SourceMeta(
     source_id="handmade",

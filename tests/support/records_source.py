@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from etl.load import RecordRejectedError, RunContext, SourceMeta
+from etl.context import RecordRejectedError, RunContext, SourceMeta
 
 META = SourceMeta(
     source_id="fixture",
