@@ -216,15 +216,25 @@ def _mask_quarantined(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 def _merge_table(
     staging: Staging, table: str, counts: TableCounts, write_disposition: WriteDisposition
 ) -> None:
+    """Quarantine the staged rows of `table` that break a rule, then those a later row of the same id
+    supersedes, and upsert the rest (temp views _valid and _clean, not copies: at 10 M rows a
+    materialised copy per step costs more than evaluating the rules twice)."""
     con = staging.con
-    id_col = ID_COLUMNS[table]
     stage = f"stage_{table}"
-    columns = [row[0] for row in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
-    column_list = ", ".join(columns)
     counts.seen += con.execute(f"SELECT count(*) FROM {stage}").fetchone()[0]
+    _quarantine_invalid(staging, table, counts)
+    _quarantine_superseded(staging, table, counts)
+    _upsert(staging, table, counts, write_disposition)
+    for view in ("_clean", "_valid"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for temp in ("_verdict", "_superseded", "_delta", stage):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
 
-    # 1. validation: the first rule a row breaks is its quarantine reason (views, not copies:
-    #    at 10 M rows a materialised copy per step costs more than evaluating the rules twice)
+
+def _quarantine_invalid(staging: Staging, table: str, counts: TableCounts) -> None:
+    """The first rule a row breaks is its quarantine reason; the rows that break none are _valid."""
+    con = staging.con
+    stage = f"stage_{table}"
     rules = RULES[table]
     reason_case = " ".join(f"WHEN coalesce(({sql}), false) THEN ?" for _, _, sql in rules)
     reasons = [reason for _, reason, _ in rules]
@@ -244,12 +254,17 @@ def _merge_table(
         """,
         [staging.run_id, staging.source_id, table, staging.started_at],
     ).fetchone()[0]
-
-    # 2. duplicate ids within the run: keep the last; quarantine earlier versions that differ
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW _valid AS SELECT * FROM {stage} "
         "WHERE _seq NOT IN (SELECT _seq FROM _verdict)"
     )
+
+
+def _quarantine_superseded(staging: Staging, table: str, counts: TableCounts) -> None:
+    """Duplicate ids within the run: the last is kept; earlier versions that differ are quarantined.
+    The rows kept are _clean."""
+    con = staging.con
+    id_col = ID_COLUMNS[table]
     duplicated = con.execute(f"SELECT count(*) - count(DISTINCT {id_col}) FROM _valid").fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE _superseded (_seq BIGINT)")
     if duplicated:
@@ -281,7 +296,13 @@ def _merge_table(
         "WHERE _seq NOT IN (SELECT _seq FROM _superseded)"
     )
 
-    # 3. upsert: new ids inserted, changed ones replaced, the rest left as they are
+
+def _upsert(staging: Staging, table: str, counts: TableCounts, write_disposition: WriteDisposition) -> None:
+    """New ids inserted, changed ones (raw hash differs) replaced, the rest left as they are; for a
+    'replace' source, its rows this run did not see are deleted."""
+    con = staging.con
+    id_col = ID_COLUMNS[table]
+    column_list = ", ".join(row[0] for row in con.execute(f"SELECT * FROM {table} LIMIT 0").description)
     order = f" ORDER BY {STORAGE_ORDER[table]}" if table in STORAGE_ORDER else ""
     existing = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if existing == 0:
@@ -315,10 +336,6 @@ def _merge_table(
             )
         if write_disposition == "replace":
             counts.deleted += _delete_unseen(con, table, staging.source_id, "_delta")
-    for view in ("_clean", "_valid"):
-        con.execute(f"DROP VIEW IF EXISTS {view}")
-    for temp in ("_verdict", "_superseded", "_delta", stage):
-        con.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
 def _delete_unseen(con: duckdb.DuckDBPyConnection, table: str, source_id: str, seen: str | None) -> int:
