@@ -1,7 +1,10 @@
-"""The column catalogue (etl/columns.yml): every metric table's grain, purpose and column descriptions.
+"""The column catalogue (etl/columns.yml): every warehouse table's grain, purpose and column descriptions.
 
-It is the one place columns are documented; docs/metric_tables.md and the extracts' data
-dictionary are generated from it, and a test checks it against the tables a build makes.
+It covers the metric tables (built by etl/sql/metrics/) and the schema's tables (etl/sql/schema/:
+sources, stores, entities, facts, reference scales, the ETL's own records). It is the one place
+columns are documented: docs/metric_tables.md, docs/mapping_reference.md and the extracts' data
+dictionary are generated from it, and tests check it against the tables a build and a fresh schema
+make.
 """
 
 from __future__ import annotations
@@ -31,15 +34,9 @@ def _description(where: str, value: object) -> Description:
     return value[0], value[1]
 
 
-@functools.cache
-def metric_table_docs() -> dict[str, TableDoc]:
-    """Every documented metric table, by name, in catalogue order."""
-    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
-    shared = {
-        name: _description(f"shared column {name}", value) for name, value in raw["shared_columns"].items()
-    }
+def _tables(section: dict, shared: dict[str, Description]) -> dict[str, TableDoc]:
     tables: dict[str, TableDoc] = {}
-    for table, spec in raw["tables"].items():
+    for table, spec in section.items():
         columns: dict[str, Description] = {}
         for column, value in spec["columns"].items():
             if value is None and column not in shared:
@@ -49,10 +46,47 @@ def metric_table_docs() -> dict[str, TableDoc]:
     return tables
 
 
+@functools.cache
+def _catalogue() -> tuple[dict[str, TableDoc], dict[str, TableDoc]]:
+    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    shared = {
+        name: _description(f"shared column {name}", value) for name, value in raw["shared_columns"].items()
+    }
+    metric, schema = _tables(raw["metric_tables"], shared), _tables(raw["schema_tables"], shared)
+    both = sorted(set(metric) & set(schema))
+    if both:
+        raise ValueError(f"{CATALOGUE.name}: {', '.join(both)} documented as both metric and schema tables")
+    return metric, schema
+
+
+def metric_table_docs() -> dict[str, TableDoc]:
+    """Every documented metric table, by name, in catalogue order."""
+    return _catalogue()[0]
+
+
+def schema_table_docs() -> dict[str, TableDoc]:
+    """Every documented table of the schema (etl/sql/schema/), by name, in catalogue order."""
+    return _catalogue()[1]
+
+
+def table_docs() -> dict[str, TableDoc]:
+    """Every documented table, metric or schema, by name."""
+    metric, schema = _catalogue()
+    return {**schema, **metric}
+
+
+def describe(table: str, column: str) -> Description:
+    """(English, 中文) of one documented column; KeyError names what is undocumented."""
+    columns = table_docs()[table].columns
+    if column not in columns:
+        raise KeyError(f"{table}.{column} is not in {CATALOGUE.name}")
+    return columns[column]
+
+
 def column_docs(*tables: str) -> dict[str, Description]:
-    """Column name -> (English, 中文) over the named metric tables; a name must mean one thing in them."""
+    """Column name -> (English, 中文) over the named tables; a name must mean one thing in them."""
     docs: dict[str, Description] = {}
-    catalogue = metric_table_docs()
+    catalogue = table_docs()
     for table in tables:
         for column, description in catalogue[table].columns.items():
             if docs.setdefault(column, description) != description:

@@ -1,7 +1,9 @@
 """The datasets an extract can be: their tables, public columns (described in both languages) and filters.
 
-Each dataset is declared once here. Identifiers in an extract's SQL only ever come from these
-declarations or, for metric tables, from the warehouse's own catalogue (quoted).
+Each dataset is declared once here; a column that is a table's column takes its descriptions from
+the column catalogue (etl/columns.yml), which also documents the metric tables' columns.
+Identifiers in an extract's SQL only ever come from these declarations or, for metric tables, from
+the warehouse's own catalogue (quoted).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from etl.columns import column_docs
+from etl.columns import column_docs, describe
 
 
 @dataclass(frozen=True)
@@ -69,26 +71,29 @@ class Dataset:
     extra_columns: tuple[Column, ...] = field(default=())
 
 
-_PROVENANCE_COLUMNS = (
-    Column("source_id", "{a}.source_id", "Source the record came from", "记录来源"),
-    Column("source_record_id", "{a}.source_record_id", "The source's own record id", "来源中的原始记录编号"),
-    Column("fetched_at", "{a}.fetched_at", "When Storewatch fetched the record (UTC)", "抓取时间（UTC）"),
-    Column("raw_hash", "{a}.raw_hash", "Hash of the raw source record", "原始记录哈希"),
-    Column("run_id", "{a}.run_id", "ETL run that loaded the record", "导入该记录的 ETL 运行编号"),
-    Column("source_name", "s.name", "Source name", "来源名称"),
-    Column("source_licence", "s.licence", "Source licence", "来源许可"),
-    Column(
-        "source_is_synthetic", "s.is_synthetic", "True when the source is synthetic", "来源是否为合成数据"
-    ),
-    Column("source_as_of", "s.as_of", "Source records are complete up to here", "来源数据截至时间"),
-)
+def documented(
+    alias: str, table: str, column: str, name: str | None = None, needs: str | None = None
+) -> Column:
+    """An extract column that is `table.column` (as `name` when renamed), described by the catalogue."""
+    en, zh = describe(table, column)
+    return Column(name or column, f"{alias}.{column}", en, zh, needs=needs)
 
 
-def _provenance(alias: str) -> tuple[Column, ...]:
-    return tuple(Column(c.name, c.sql.format(a=alias), c.en, c.zh) for c in _PROVENANCE_COLUMNS)
+def _provenance(alias: str, table: str) -> tuple[Column, ...]:
+    """Where each record came from: its provenance columns, then its source's citation."""
+    return (
+        *(
+            documented(alias, table, c)
+            for c in ("source_id", "source_record_id", "fetched_at", "raw_hash", "run_id")
+        ),
+        documented("s", "sources", "name", name="source_name"),
+        documented("s", "sources", "licence", name="source_licence"),
+        documented("s", "sources", "is_synthetic", name="source_is_synthetic"),
+        documented("s", "sources", "as_of", name="source_as_of"),
+    )
 
 
-_TIER = Column("size_tier", "t.size_tier", "Size tier of the store", "店铺规模分层", needs="merchant_tiers")
+_TIER = documented("t", "merchant_tiers", "size_tier", needs="merchant_tiers")
 
 DATASETS: dict[str, Dataset] = {
     "complaints": Dataset(
@@ -102,23 +107,23 @@ DATASETS: dict[str, Dataset] = {
         },
         tier_join="LEFT JOIN merchant_tiers t ON t.merchant_id = c.merchant_id",
         columns=(
-            Column("complaint_id", "c.complaint_id", "Stable complaint id", "投诉编号（稳定）"),
-            Column("merchant_id", "c.merchant_id", "Stable store id", "店铺编号（稳定）"),
-            Column("store_name", "m.name", "Store name as recorded", "店铺名称（按原始记录）"),
-            Column("entity_id", "m.entity_id", "Legal entity id", "经营主体编号"),
-            Column("platform", "c.platform", "Platform", "平台"),
+            documented("c", "complaints", "complaint_id"),
+            documented("c", "complaints", "merchant_id"),
+            documented("m", "merchants", "name", name="store_name"),
+            documented("m", "merchants", "entity_id"),
+            documented("c", "complaints", "platform"),
             _TIER,
-            Column("filed_at", "c.filed_at", "When the complaint was filed (UTC)", "投诉时间（UTC）"),
-            Column("first_response_at", "c.first_response_at", "First response (UTC)", "首次回应时间"),
-            Column("closed_at", "c.closed_at", "Left the open state (UTC)", "结案时间（UTC）"),
-            Column("category", "c.category", "Complaint category", "投诉类别"),
-            Column("issue", "c.issue", "The source's wording of the problem", "来源对问题的描述"),
-            Column("status", "c.status", "open / resolved / closed_unresolved / withdrawn", "状态"),
-            Column("outcome", "c.outcome", "Outcome", "处理结果"),
-            Column("platform_intervened", "c.platform_intervened", "Escalated to the platform", "平台介入"),
-            Column("amount_claimed", "c.amount_claimed", "Amount claimed", "涉诉金额"),
-            Column("currency", "c.currency", "Currency of the amount", "币种"),
-            *_provenance("c"),
+            documented("c", "complaints", "filed_at"),
+            documented("c", "complaints", "first_response_at"),
+            documented("c", "complaints", "closed_at"),
+            documented("c", "complaints", "category"),
+            documented("c", "complaints", "issue"),
+            documented("c", "complaints", "status"),
+            documented("c", "complaints", "outcome"),
+            documented("c", "complaints", "platform_intervened"),
+            documented("c", "complaints", "amount_claimed"),
+            documented("c", "complaints", "currency"),
+            *_provenance("c", "complaints"),
         ),
         filters={
             "platforms": "c.platform",
@@ -141,24 +146,24 @@ DATASETS: dict[str, Dataset] = {
         },
         tier_join="LEFT JOIN merchant_tiers t ON t.merchant_id = p.merchant_id",
         columns=(
-            Column("penalty_id", "p.penalty_id", "Stable penalty id", "处罚编号（稳定）"),
-            Column("merchant_id", "p.merchant_id", "Stable store id", "店铺编号（稳定）"),
-            Column("store_name", "m.name", "Store name as recorded", "店铺名称（按原始记录）"),
-            Column("entity_id", "p.entity_id", "Legal entity id", "经营主体编号"),
-            Column("platform", "m.platform", "Platform", "平台"),
+            documented("p", "penalties", "penalty_id"),
+            documented("p", "penalties", "merchant_id"),
+            documented("m", "merchants", "name", name="store_name"),
+            documented("p", "penalties", "entity_id"),
+            documented("m", "merchants", "platform"),
             _TIER,
-            Column("authority_type", "p.authority_type", "platform / regulator / court", "处罚机关类型"),
-            Column("authority_name", "p.authority_name", "Authority", "处罚机关"),
-            Column("decided_at", "p.decided_at", "Decision date", "决定日期"),
-            Column("violation_type", "p.violation_type", "Violation type", "违规类型"),
-            Column("violation_raw", "p.violation_raw", "Violation as worded by the source", "原始违规描述"),
-            Column("sanction_type", "p.sanction_type", "Sanction type", "处罚类型"),
-            Column("points", "p.points", "Points deducted", "扣分"),
-            Column("fine_amount", "p.fine_amount", "Fine amount", "罚款金额"),
-            Column("fine_currency", "p.fine_currency", "Fine currency", "罚款币种"),
-            Column("duration_days", "p.duration_days", "Duration of the sanction (days)", "处罚期限（天）"),
-            Column("document_url", "p.document_url", "Decision document", "处罚文书链接"),
-            *_provenance("p"),
+            documented("p", "penalties", "authority_type"),
+            documented("p", "penalties", "authority_name"),
+            documented("p", "penalties", "decided_at"),
+            documented("p", "penalties", "violation_type"),
+            documented("p", "penalties", "violation_raw"),
+            documented("p", "penalties", "sanction_type"),
+            documented("p", "penalties", "points"),
+            documented("p", "penalties", "fine_amount"),
+            documented("p", "penalties", "fine_currency"),
+            documented("p", "penalties", "duration_days"),
+            documented("p", "penalties", "document_url"),
+            *_provenance("p", "penalties"),
         ),
         filters={
             "platforms": "m.platform",
@@ -199,6 +204,7 @@ DATASETS: dict[str, Dataset] = {
         columns=(),
         extra_columns=(
             Column("source_ids", "prov.source_ids", "Sources the figures are computed from", "计算所用来源"),
+            # the latest of the sources' as_of, so not sources.as_of itself
             Column("as_of", "prov.as_of", "Records complete up to here", "数据截至时间"),
         ),
         filters={"violations": "pc.violation_type", "size_tiers": "pc.size_tier"},
