@@ -1,7 +1,8 @@
-"""Generated documentation: docs/metric_tables.md from the column catalogue and the metric plan.
+"""Generated documentation: docs/metric_tables.md from the column catalogue and the metric plan, and
+docs/mapping_reference.md (etl/mapping_reference.py) from the catalogue, the schema and the import.
 
 Regenerate with `./storewatch docs` (or `python -m etl.docs`); `--check` only reports whether the
-committed file is current, as the test suite does.
+committed files are current, as the test suite does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 
 from etl.columns import CATALOGUE, metric_table_docs
+from etl.mapping_reference import MAPPING_REFERENCE_DOC, mapping_reference_markdown
 from etl.metric_plan import metric_plan
 from etl.settings import PROJECT_ROOT
 
@@ -63,25 +65,37 @@ def metric_tables_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def generated_docs() -> dict[Path, str]:
+    """Each generated file and the text the sources give for it now."""
+    return {
+        METRIC_TABLES_DOC: metric_tables_markdown(),
+        MAPPING_REFERENCE_DOC: mapping_reference_markdown(),
+    }
+
+
 def stale_docs() -> list[Path]:
     """Generated files whose committed text differs from what the sources give now."""
-    current = METRIC_TABLES_DOC.read_text(encoding="utf-8") if METRIC_TABLES_DOC.exists() else None
-    return [] if current == metric_tables_markdown() else [METRIC_TABLES_DOC]
+    return [
+        path
+        for path, text in generated_docs().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
 
 
 def docs(
     check: Annotated[bool, typer.Option(help="Only report whether the generated docs are current.")] = False,
 ) -> None:
-    """Regenerate docs/metric_tables.md from etl/columns.yml and the metric files."""
+    """Regenerate docs/metric_tables.md and docs/mapping_reference.md from etl/columns.yml and the code."""
     if check:
         stale = stale_docs()
         for path in stale:
             typer.echo(f"stale: {path.relative_to(PROJECT_ROOT)} (run ./storewatch docs)")
         raise typer.Exit(1 if stale else 0)
-    METRIC_TABLES_DOC.write_text(metric_tables_markdown(), encoding="utf-8")
-    typer.echo(
-        f"wrote {METRIC_TABLES_DOC.relative_to(PROJECT_ROOT)} from {CATALOGUE.relative_to(PROJECT_ROOT)}"
-    )
+    for path, text in generated_docs().items():
+        path.write_text(text, encoding="utf-8")
+        typer.echo(
+            f"wrote {path.relative_to(PROJECT_ROOT)} from {CATALOGUE.relative_to(PROJECT_ROOT)} and the code"
+        )
 
 
 if __name__ == "__main__":

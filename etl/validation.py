@@ -8,6 +8,30 @@ _PROVENANCE_RULES = [
     ("source_record_id", "missing source record id", "source_record_id IS NULL OR source_record_id = ''"),
 ]
 
+# Enumerated columns: the values they accept, listed here or kept as the keys of a reference table
+# (etl/sql/schema/002_reference_data.sql, key column named as the column). docs/mapping_reference.md
+# is generated from this, so the documented values are the ones the loader accepts.
+COMPLAINT_STATUSES = ("open", "resolved", "closed_unresolved", "withdrawn")
+AUTHORITY_TYPES = ("platform", "regulator", "court")
+ACCEPTED_VALUES: dict[str, dict[str, tuple[str, ...] | str]] = {
+    "complaints": {"category": "complaint_categories", "status": COMPLAINT_STATUSES},
+    "penalties": {
+        "violation_type": "violation_types",
+        "sanction_type": "sanction_scale",
+        "authority_type": AUTHORITY_TYPES,
+    },
+}
+
+
+def _not_accepted(table: str, column: str) -> str:
+    """SQL that is TRUE when `column` holds no value or one it does not accept."""
+    accepted = ACCEPTED_VALUES[table][column]
+    if isinstance(accepted, str):  # names and values from this module only, as the docstring says
+        return f"{column} IS NULL OR {column} NOT IN (SELECT {column} FROM {accepted})"  # noqa: S608
+    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in accepted)
+    return f"{column} IS NULL OR {column} NOT IN ({quoted})"
+
+
 _DATES_SANE = "TIMESTAMP '1980-01-01'"
 _FUTURE = "(now()::TIMESTAMP + INTERVAL 2 DAY)"
 _MAX_AMOUNT = "1e12"
@@ -49,16 +73,8 @@ RULES: dict[str, list[tuple[str, str, str]]] = {
         ("closed_at", "closing date in the future", f"closed_at > {_FUTURE}"),
         ("first_response_at", "first response before filing", "first_response_at < filed_at"),
         ("forwarded_at", "forwarded before filing", "forwarded_at < filed_at::DATE"),
-        (
-            "category",
-            "unknown complaint category",
-            "category IS NULL OR category NOT IN (SELECT category FROM complaint_categories)",
-        ),
-        (
-            "status",
-            "unknown status",
-            "status IS NULL OR status NOT IN ('open', 'resolved', 'closed_unresolved', 'withdrawn')",
-        ),
+        ("category", "unknown complaint category", _not_accepted("complaints", "category")),
+        ("status", "unknown status", _not_accepted("complaints", "status")),
         ("closed_at", "open complaint with a closing date", "status = 'open' AND closed_at IS NOT NULL"),
         ("amount_claimed", "negative amount claimed", "amount_claimed < 0"),
         ("amount_claimed", "implausibly large amount", f"amount_claimed > {_MAX_AMOUNT}"),
@@ -74,21 +90,9 @@ RULES: dict[str, list[tuple[str, str, str]]] = {
         ("decided_at", "decision date missing", "decided_at IS NULL"),
         ("decided_at", "decision date before 1980", f"decided_at < {_DATES_SANE}"),
         ("decided_at", "decision date in the future", f"decided_at > {_FUTURE}"),
-        (
-            "violation_type",
-            "unknown violation type",
-            "violation_type IS NULL OR violation_type NOT IN (SELECT violation_type FROM violation_types)",
-        ),
-        (
-            "sanction_type",
-            "unknown sanction type",
-            "sanction_type IS NULL OR sanction_type NOT IN (SELECT sanction_type FROM sanction_scale)",
-        ),
-        (
-            "authority_type",
-            "unknown authority type",
-            "authority_type IS NULL OR authority_type NOT IN ('platform', 'regulator', 'court')",
-        ),
+        ("violation_type", "unknown violation type", _not_accepted("penalties", "violation_type")),
+        ("sanction_type", "unknown sanction type", _not_accepted("penalties", "sanction_type")),
+        ("authority_type", "unknown authority type", _not_accepted("penalties", "authority_type")),
         ("fine_amount", "negative fine", "fine_amount < 0"),
         ("fine_amount", "implausibly large fine", f"fine_amount > {_MAX_AMOUNT}"),
         ("points", "negative points", "points < 0"),

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from etl.columns import column_docs, metric_table_docs
-from etl.docs import METRIC_TABLES_DOC, metric_tables_markdown
+from etl.docs import METRIC_TABLES_DOC, metric_tables_markdown, stale_docs
 from etl.exports.catalogue import METRIC_COLUMN_DOCS
 from etl.metric_plan import metric_plan, shared_files
 from etl.metrics import register_functions
@@ -41,6 +41,10 @@ def test_the_committed_metric_tables_doc_is_generated_from_the_catalogue():
     assert METRIC_TABLES_DOC.read_text(encoding="utf-8") == metric_tables_markdown(), (
         "docs/metric_tables.md is stale: run ./storewatch docs"
     )
+
+
+def test_every_generated_doc_is_current():
+    assert stale_docs() == [], "stale generated docs: run ./storewatch docs"
 
 
 def test_each_metric_file_runs_with_only_its_declared_tables(demo_warehouse):

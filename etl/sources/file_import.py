@@ -4,7 +4,7 @@ A mapping names the target table, the record id, the store (and optionally its l
 for each target column where its value comes from: a source column, a constant, a value map, or
 keywords found in the text. Dates are parsed with the mapping's formats in its time zone and
 stored in UTC. Rows that do not fit go to quarantine with the column and the reason.
-See data/mappings/README.md for the format and data/mappings/*.yaml for worked examples.
+See docs/mapping_reference.md for the columns a mapping may set and data/mappings/ for worked examples.
 """
 
 from __future__ import annotations
@@ -32,11 +32,26 @@ DATE_COLUMNS = {"decided_at"}
 DECIMAL_COLUMNS = {"amount_claimed", "fine_amount"}
 INTEGER_COLUMNS = {"points", "duration_days", "narrative_masked_items"}
 BOOLEAN_COLUMNS = {"timely_response", "consumer_disputed", "platform_intervened"}
-_TRUE = {"true", "yes", "y", "1", "是", "有"}
-_FALSE = {"false", "no", "n", "0", "否", "无"}
+YES_WORDS = {"true", "yes", "y", "1", "是", "有"}
+NO_WORDS = {"false", "no", "n", "0", "否", "无"}
 # Kept automatically next to a mapped column, so the source's own wording is never lost.
 RAW_TWINS = {"status": "source_status", "violation_type": "violation_raw"}
+# Filled by the import, not by a mapping's columns: ids from `record_id` and `store` (the target's
+# own id column, see load.ID_COLUMNS, is derived from source_record_id), provenance from the run.
+FILLED_BY_IMPORT = (
+    "source_record_id",
+    "merchant_id",
+    "entity_id",
+    "source_id",
+    "fetched_at",
+    "raw_hash",
+    "run_id",
+)
+# Taken from the record's store when the mapping does not set them.
+STORE_DEFAULTS = {"complaints": ("platform",)}
 DEFAULT_NULLS = ["", "None", "NULL", "null", "N/A", "NA", "-"]
+DEFAULT_DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
+DEFAULT_TIMEZONE = "UTC"
 # Column storage bounds: DECIMAL(18, 2) and INTEGER. Values beyond them would abort the whole load.
 _MAX_DECIMAL = Decimal(10) ** 16
 _MAX_INTEGER = 2**31 - 1
@@ -71,8 +86,8 @@ class RecordMapper:
     def __init__(self, mapping: dict[str, Any]) -> None:
         self.mapping = mapping
         self.target: str = mapping["target"]
-        self.zone = ZoneInfo(mapping.get("timezone", "UTC"))
-        self.date_formats: list[str] = mapping.get("date_formats", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d"])
+        self.zone = ZoneInfo(mapping.get("timezone", DEFAULT_TIMEZONE))
+        self.date_formats: list[str] = mapping.get("date_formats", DEFAULT_DATE_FORMATS)
         self.nulls = set(mapping.get("null_values", DEFAULT_NULLS))
         self.columns: dict[str, str] = mapping["columns"]
         self.values: dict[str, dict[str, Any]] = mapping.get("values", {})
@@ -180,8 +195,8 @@ class RecordMapper:
             return number
         if target in BOOLEAN_COLUMNS:
             lowered = text.lower()
-            if lowered in _TRUE or lowered in _FALSE:
-                return lowered in _TRUE
+            if lowered in YES_WORDS or lowered in NO_WORDS:
+                return lowered in YES_WORDS
             raise RecordRejectedError(f"not yes/no: {text!r} in column {where}", target)
         return text
 
@@ -278,7 +293,7 @@ class FileImportSource:
                 "store|" + store_key, store_name, platform, store_raw, entity_id=entity_id
             )
             row.update(source_record_id=record_id, merchant_id=merchant_id)
-            if target == "complaints":
+            if "platform" in STORE_DEFAULTS.get(target, ()):
                 row.setdefault("platform", platform)
             elif entity_id is not None:
                 row.setdefault("entity_id", entity_id)
