@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from etl.progress import SilentProgress
-from etl.settings import PROJECT_ROOT
+from etl.settings import DEMO_WAREHOUSE, MAIN_WAREHOUSE, PROJECT_ROOT, warehouse_path
 from etl.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -42,8 +42,9 @@ class PhaseTimer(SilentProgress):
         return super().task(description, total)
 
 
-def _warehouse(data_dir: str) -> Warehouse:
-    return Warehouse(Path(data_dir) / "warehouse")
+def _warehouse(data_dir: str, name: str = DEMO_WAREHOUSE) -> Warehouse:
+    """The demo's warehouse in `data_dir`; the import steps load into `main`, as the CLI would."""
+    return Warehouse(warehouse_path(Path(data_dir), name))
 
 
 def _timed_run(source: Any, warehouse: Warehouse) -> tuple[RunResult, float, float]:
@@ -215,7 +216,7 @@ def file_import(args: dict[str, Any]) -> dict[str, Any]:
     from etl.sources.file_import import FileImportSource
 
     source = FileImportSource(Path(args["csv"]), IMPORT_MAPPING)
-    result, load_seconds, metric_seconds = _timed_run(source, _warehouse(args["data_dir"]))
+    result, load_seconds, metric_seconds = _timed_run(source, _warehouse(args["data_dir"], MAIN_WAREHOUSE))
     return {
         "records": result.counts["complaints"].seen,
         "quarantined": result.total("quarantined"),
@@ -231,7 +232,9 @@ def cfpb_json(args: dict[str, Any]) -> dict[str, Any]:
 
     with serve_pages(Path(args["pages_dir"]), CFPB_PAGE_SIZE) as (base_url, requests):
         source = CfpbApiSource(base_url=base_url, date_min=date(2000, 1, 1), page_size=CFPB_PAGE_SIZE)
-        result, load_seconds, metric_seconds = _timed_run(source, _warehouse(args["data_dir"]))
+        result, load_seconds, metric_seconds = _timed_run(
+            source, _warehouse(args["data_dir"], MAIN_WAREHOUSE)
+        )
     return {
         "records": result.counts["complaints"].seen,
         "quarantined": result.total("quarantined"),

@@ -42,6 +42,7 @@ pages = [
 ]
 page = st.navigation(pages)
 st.sidebar.caption(t("tagline"))
+st.sidebar.caption(t("warehouse_name", name=db.warehouse_name()))
 
 if db.current_path() is None and page.url_path != "methodology":
     st.title(t("app_title"))
@@ -49,8 +50,7 @@ if db.current_path() is None and page.url_path != "methodology":
     st.stop()
 
 sources = db.sources() if db.current_path() is not None else None
-if sources is not None and sources["is_synthetic"].any():
-    st.error(t("synthetic_banner"), icon="⚠️")
+ui.provenance_notice(sources)
 
 started = time.perf_counter()
 try:

@@ -28,7 +28,12 @@ from etl.warehouse import Warehouse
 
 
 def warehouse() -> Warehouse:
+    """The warehouse STOREWATCH_WAREHOUSE names (`serve` sets it), else the demo."""
     return Warehouse(load_settings().warehouse_dir)
+
+
+def warehouse_name() -> str:
+    return load_settings().served_warehouse
 
 
 @functools.lru_cache(maxsize=4)

@@ -26,6 +26,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No store, company, complaint or penalty shown here is real.",
         "合成数据（SYNTHETIC）：本数据库包含生成的演示记录，此处显示的店铺、公司、投诉和处罚均非真实。",
     ),
+    "mixed_banner": (
+        "MIXED DATA: this warehouse mixes synthetic example records (source {synthetic}) with real "
+        "records (source {real}). Figures on this page count both; the extracts mark each row's source.",
+        "混合数据：本数据库同时包含合成示例记录（来源 {synthetic}）和真实记录（来源 {real}）。"
+        "本页数字同时计入两者；导出数据逐行标明来源。",
+    ),
+    "warehouse_name": ("Warehouse: {name}", "数据库：{name}"),
     "warehouse_missing": (
         "No warehouse has been built yet. Build the demo with `./storewatch etl demo` "
         "(or load a real source), then reload this page.",

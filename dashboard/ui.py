@@ -128,6 +128,31 @@ def _parse_date(text: str | None) -> date | None:
         return None
 
 
+def provenance_notice(sources: pd.DataFrame | None) -> None:
+    """Say on every page what the records are: the synthetic banner only when every source is
+    synthetic, a mixing notice when synthetic and real sources share the warehouse, and in the
+    sidebar each source with its publisher, so no real record is shown without its source."""
+    if sources is None or sources.empty:
+        return
+    synthetic = sources[sources["is_synthetic"]]
+    real = sources[~sources["is_synthetic"]]
+    if real.empty:
+        st.error(t("synthetic_banner"), icon="⚠️")
+    elif not synthetic.empty:
+        st.error(t("mixed_banner", synthetic=_source_names(synthetic), real=_source_names(real)), icon="⚠️")
+    listed = "; ".join(
+        f"{escape_markdown(row.name)} ({escape_markdown(row.publisher)}"
+        + (f", {t('synthetic_tag')}" if row.is_synthetic else "")
+        + ")"
+        for row in sources.itertuples()
+    )
+    st.sidebar.caption(f"{t('sources')}: {listed}")
+
+
+def _source_names(sources: pd.DataFrame) -> str:
+    return ", ".join(escape_markdown(name) for name in sources["name"])
+
+
 def metrics_ready(*tables: str) -> bool:
     """Say so plainly when the metric tables a view reads are not built yet."""
     absent = db.missing(*tables)

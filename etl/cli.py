@@ -11,11 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from etl import warehouses
 from etl.bench_cli import bench
+from etl.cli_errors import fail, say
 from etl.docs import docs
 from etl.export_cli import export
 from etl.prune_cli import prune_raw
-from etl.settings import PROJECT_ROOT, load_settings
+from etl.settings import DEMO_WAREHOUSE, PROJECT_ROOT, child_environment, choose_warehouse, load_settings
 from etl.source_cli import add_source_commands, run_and_report
 from etl.warehouse import Warehouse
 
@@ -33,29 +35,58 @@ app.command("docs")(docs)
 console = Console()
 
 
-def _warehouse() -> Warehouse:
-    return Warehouse(load_settings().warehouse_dir)
+@app.callback()
+def choose(
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--warehouse",
+            metavar="NAME",
+            help="Warehouse to work on (default: STOREWATCH_WAREHOUSE, else `demo` to read and serve, "
+            "`main` for imports and real sources; the demo always loads into `demo`).",
+        ),
+    ] = None,
+) -> None:
+    try:
+        choose_warehouse(warehouse)
+        settings = load_settings()
+    except ValueError as exc:  # a bad warehouse name or setting
+        fail(str(exc))
+    note = warehouses.adopt_legacy_warehouse(settings)
+    if note:
+        say(note)
 
 
 @etl_app.command("status")
 def etl_status(
-    limit: Annotated[int, typer.Option(help="How many recent runs to list.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="How many recent runs to list.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List recent ETL runs (including failed and killed ones) and the warehouse being served."""
-    warehouse = _warehouse()
-    entries = warehouse.journal()[-limit:]
+    """List recent ETL runs (failed and killed ones too) of every warehouse, or of the one named."""
+    settings = load_settings()
+    names = [settings.warehouse_name] if settings.warehouse_name else warehouses.directory_names(settings)
+    journals = {name: Warehouse(settings.warehouse_path(name)) for name in names}
+    entries = sorted(
+        ((name, entry) for name, warehouse in journals.items() for entry in warehouse.journal()),
+        key=lambda item: item[1].started_at,
+    )[-limit:]
     if as_json:
-        print(json.dumps([entry.__dict__ for entry in entries], ensure_ascii=False, indent=1))
+        rows = [{"warehouse": name, **entry.__dict__} for name, entry in entries]
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    current = warehouse.current_path()
-    console.print(f"serving: {current if current else 'no warehouse yet (run `./storewatch etl demo`)'}")
+    if not journals:
+        console.print("no warehouse yet (run `./storewatch etl demo`)")
+    for name, warehouse in journals.items():
+        current = warehouse.current_path()
+        served = f"serving {current}" if current else "nothing published yet"
+        console.print(f"warehouse {name}: {served}", soft_wrap=True)
     table = Table(title="ETL runs")
-    for column in ("run", "source", "started", "finished", "status", "error"):
+    for column in ("warehouse", "run", "source", "started", "finished", "status", "error"):
         table.add_column(column)
-    for entry in entries:
+    for name, entry in entries:
         colour = {"succeeded": "green", "failed": "red"}.get(entry.status, "yellow")
         table.add_row(
+            name,
             entry.run_id,
             entry.source_id,
             entry.started_at[:19],
@@ -69,21 +100,61 @@ def etl_status(
 etl_app.command("prune-raw")(prune_raw)
 
 
+@app.command("warehouses")
+def list_warehouses() -> None:
+    """List the warehouses with their sources (synthetic or real) and rows per source."""
+    settings = load_settings()
+    summaries = warehouses.list_warehouses(settings)
+    if not summaries:
+        console.print(f"no warehouse in {settings.warehouses_dir} yet (run `./storewatch etl demo`)")
+        return
+    table = Table(title=f"warehouses in {settings.warehouses_dir}")
+    table.add_column("warehouse")
+    table.add_column("holds")
+    table.add_column("source")
+    for column in ("complaints", "penalties", "stores"):
+        table.add_column(column, justify="right")
+    table.add_column("as of")
+    for summary in summaries:
+        for index, source in enumerate(summary.sources or (None,)):
+            head = (summary.name, summary.kind) if index == 0 else ("", "")
+            if source is None:
+                table.add_row(*head, "", "", "", "", "")
+                continue
+            table.add_row(
+                *head,
+                source.source_id
+                + (" (synthetic)" if source.is_synthetic and summary.kind == "mixed" else ""),
+                f"{source.complaints:,}",
+                f"{source.penalties:,}",
+                f"{source.stores:,}",
+                f"{source.as_of:%Y-%m-%d}" if source.as_of else "",
+            )
+    console.print(table)
+
+
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8501,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for the dashboard.")] = 8501,
     demo_complaints: Annotated[
-        int, typer.Option(help="Size of the demo built when there is no warehouse.")
+        int, typer.Option(min=1, help="Size of the demo built when there is no demo warehouse.")
     ] = 200_000,
     headless: Annotated[bool, typer.Option(help="Do not try to open a browser.")] = True,
 ) -> None:
-    """Build the demo warehouse if there is none, then serve the dashboard."""
-    if _warehouse().current_path() is None:
+    """Serve the dashboard on warehouse `demo` (built first if missing) or the one --warehouse names."""
+    settings = load_settings()
+    name = settings.served_warehouse
+    if name != DEMO_WAREHOUSE:
+        try:
+            warehouses.require_built(settings, name)
+        except warehouses.WarehouseChoiceError as exc:
+            fail(str(exc))
+    elif Warehouse(settings.warehouse_dir).current_path() is None:
         from etl.sources import demo
 
-        console.print("No warehouse yet: building the synthetic demo marketplace first.")
+        console.print("No demo warehouse yet: building the synthetic demo marketplace first.")
         params = demo.DemoParams(complaints=demo_complaints)
-        run_and_report(demo.build(params), params, dry_run=False)
+        run_and_report(demo.build(params), params, dry_run=False, command=warehouses.DEMO_COMMAND)
     command = [
         sys.executable,
         "-m",
@@ -95,8 +166,8 @@ def serve(
         "--server.headless",
         str(headless).lower(),
     ]
-    console.print(f"Dashboard: http://localhost:{port}")
-    raise typer.Exit(subprocess.call(command))
+    console.print(f"Dashboard of warehouse {name}: http://localhost:{port}")
+    raise typer.Exit(subprocess.call(command, env=child_environment(settings)))
 
 
 if __name__ == "__main__":

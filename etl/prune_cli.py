@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from etl import raw_archive
+from etl import raw_archive, warehouses
 from etl.settings import load_settings
-from etl.warehouse import RunInProgressError, Warehouse, WarehouseMissingError
+from etl.warehouse import RunInProgressError, Warehouse
 
 console = Console()
 
@@ -35,22 +35,24 @@ def prune_raw(
 
     Per source, the archives of the --keep most recent runs are kept (by start time in etl_runs,
     else the run journal, else the folder's mtime), and so is every run whose run_id still appears
-    on a row of the served warehouse, however old. Other archives, failed runs' included, are deleted.
+    on a row any warehouse serves, however old (all warehouses share the raw archive). Other
+    archives, failed runs' included, are deleted.
     """
     settings = load_settings()
-    warehouse = Warehouse(settings.warehouse_dir)
-    # hold the ETL lock: no run may start (and archive, or publish) while we decide and delete
-    locked = warehouse.lock() if warehouse.directory.is_dir() else contextlib.nullcontext()
+    # the raw archive is shared by every warehouse: each one's rows and journal decide what is kept
+    every = [Warehouse(settings.warehouse_path(name)) for name in warehouses.directory_names(settings)]
     try:
-        with locked:
-            try:
-                provenance = raw_archive.read_provenance(warehouse, check_warehouse=not no_warehouse_check)
-            except WarehouseMissingError as exc:
+        with contextlib.ExitStack() as locks:
+            for warehouse in every:  # no run may start (and archive, or publish) while we decide and delete
+                locks.enter_context(warehouse.lock())
+            provenance = _provenance_of_all(every, check_warehouse=not no_warehouse_check)
+            if provenance is None:
                 console.print(
-                    f"[red]{exc}; without it no one can tell which archives served rows cite, so "
-                    "nothing was pruned. Pass --no-warehouse-check to prune by --keep alone.[/red]"
+                    f"[red]no warehouse in {settings.warehouses_dir}; without one no one can tell which "
+                    "archives served rows cite, so nothing was pruned. Pass --no-warehouse-check to prune "
+                    "by --keep alone.[/red]"
                 )
-                raise typer.Exit(2) from exc
+                raise typer.Exit(2)
             plan = raw_archive.plan_prune(settings.raw_dir, keep, provenance)
             _print_prune_plan(plan, settings.raw_dir, dry_run)
             if dry_run:
@@ -65,6 +67,21 @@ def prune_raw(
         raise typer.Exit(2) from exc
     freed = sum(run.bytes for run in deleted)
     console.print(f"deleted {len(deleted)} run archive(s), {freed:,} bytes freed")
+
+
+def _provenance_of_all(every: list[Warehouse], check_warehouse: bool) -> raw_archive.RunProvenance | None:
+    """Runs cited by any warehouse's served rows, with start times from all; None when a check was asked
+    for and no warehouse has a published version."""
+    merged = raw_archive.RunProvenance(cited=None)
+    for warehouse in every:
+        one = raw_archive.read_provenance(warehouse, check_warehouse=False)
+        merged.started_at.update(one.started_at)
+        merged.status.update(one.status)
+        if one.cited is not None:
+            merged.cited = (merged.cited or set()) | one.cited
+    if check_warehouse and merged.cited is None:
+        return None
+    return merged
 
 
 def _print_prune_plan(plan: raw_archive.PrunePlan, raw_dir: Path, dry_run: bool) -> None:

@@ -9,6 +9,39 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Warehouses have names: <data dir>/warehouses/<name>/. The synthetic demo always lives in DEMO;
+# imports and real sources go to MAIN unless another name is chosen (STOREWATCH_WAREHOUSE or
+# `storewatch --warehouse NAME ...`), so one's own records never land beside the demo's.
+DEMO_WAREHOUSE = "demo"
+MAIN_WAREHOUSE = "main"
+WAREHOUSE_NAME = re.compile(r"[a-z0-9_-]{1,40}")
+# `storewatch --warehouse NAME` sets this for the one command it runs; it wins over the environment.
+_chosen_warehouse: str | None = None
+
+
+class WarehouseNameError(ValueError):
+    """A warehouse name outside [a-z0-9_-]{1,40}."""
+
+
+def warehouse_name(text: str) -> str:
+    """`text` if it is a valid warehouse name; a one-line WarehouseNameError otherwise."""
+    if not WAREHOUSE_NAME.fullmatch(text):
+        raise WarehouseNameError(
+            f"warehouse name {text[:60]!r} is not allowed: use 1 to 40 of a-z, 0-9, _ and -"
+        )
+    return text
+
+
+def warehouse_path(data_dir: Path, name: str) -> Path:
+    """Where warehouse `name` of a data directory lives."""
+    return Path(data_dir) / "warehouses" / warehouse_name(name)
+
+
+def choose_warehouse(name: str | None) -> None:
+    """The warehouse the current command works on (None: the environment's, else the default)."""
+    global _chosen_warehouse
+    _chosen_warehouse = None if name is None else warehouse_name(name)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -33,9 +66,29 @@ class Settings:
     # DuckDB's memory limit while a run builds a warehouse version: beyond it, sorts and joins spill
     # to disk. Writing 10 M complaints in date order peaks at 7.7 GB unbounded, 4.8 GB with 4GB.
     build_memory_limit: str
+    # The warehouse named by --warehouse or STOREWATCH_WAREHOUSE; None when none was named, and then
+    # readers (serve, export, status, the dashboard) use DEMO and loads choose by source (etl/warehouses.py).
+    warehouse_name: str | None = None
+
+    @property
+    def warehouses_dir(self) -> Path:
+        return warehouse_path(self.data_dir, DEMO_WAREHOUSE).parent
+
+    def warehouse_path(self, name: str) -> Path:
+        return warehouse_path(self.data_dir, name)
+
+    @property
+    def served_warehouse(self) -> str:
+        """The warehouse a reader opens: the one named, else the demo."""
+        return self.warehouse_name or DEMO_WAREHOUSE
 
     @property
     def warehouse_dir(self) -> Path:
+        return self.warehouse_path(self.served_warehouse)
+
+    @property
+    def legacy_warehouse_dir(self) -> Path:
+        """Where the one warehouse lived before warehouses had names (etl/warehouses.py adopts it)."""
         return self.data_dir / "warehouse"
 
     @property
@@ -61,12 +114,22 @@ def load_settings() -> Settings:
         http_max_pages=int(os.environ.get("STOREWATCH_HTTP_MAX_PAGES", "10000")),
         socrata_app_token=os.environ.get("STOREWATCH_SOCRATA_APP_TOKEN") or None,
         build_memory_limit=_memory_size(os.environ.get("STOREWATCH_BUILD_MEMORY_LIMIT", "4GB")),
+        warehouse_name=_chosen_warehouse or _named_warehouse(os.environ.get("STOREWATCH_WAREHOUSE")),
     )
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """This process's environment with the chosen warehouse named, for a child it starts (the dashboard)."""
+    return {**os.environ, "STOREWATCH_WAREHOUSE": settings.served_warehouse}
 
 
 def source_setting(name: str, default: str) -> str:
     """A setting a source module declares for itself (its base URL), read when a run needs it."""
     return os.environ.get(name, default)
+
+
+def _named_warehouse(text: str | None) -> str | None:
+    return warehouse_name(text.strip()) if text and text.strip() else None
 
 
 def _memory_size(text: str) -> str:

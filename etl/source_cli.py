@@ -16,11 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from etl import warehouses
+from etl.cli_errors import fail, say
 from etl.context import Source, SourceCommand, SourceSetupError
 from etl.progress import rich_progress
 from etl.run import RunResult, run_source
+from etl.settings import DEMO_WAREHOUSE, load_settings
 from etl.sources import source_commands
-from etl.warehouse import RunInProgressError
+from etl.warehouse import RunInProgressError, Warehouse
 
 console = Console()
 COUNT_COLUMNS = ("seen", "inserted", "updated", "unchanged", "deleted", "quarantined")
@@ -49,7 +52,7 @@ def command_function(command: SourceCommand[Any]) -> Callable[..., None]:
         except SourceSetupError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
-        run_and_report(source, params, dry_run)
+        run_and_report(source, params, dry_run, command.name)
 
     hints = get_type_hints(command.params, include_extras=True)
     parameters = [
@@ -69,14 +72,26 @@ def command_function(command: SourceCommand[Any]) -> Callable[..., None]:
     return run
 
 
-def run_and_report(source: Source, params: Any, dry_run: bool) -> None:
+def run_and_report(source: Source, params: Any, dry_run: bool, command: str) -> None:
     """Run a source with a progress bar and print its counts; a failed run exits non-zero.
 
-    `params` (a dataclass) is recorded in etl_runs.params.
+    `params` (a dataclass) is recorded in etl_runs.params. The run loads into the warehouse
+    etl/warehouses.py chooses for `command`; a load that would mix synthetic and real records is
+    refused (exit 2) before anything is read.
     """
     try:
+        settings = load_settings()
+        name = warehouses.load_target(command, settings)
+        warehouse = Warehouse(settings.warehouse_path(name))
+        warehouses.check_not_mixing(warehouse, name, source.meta)
+    except warehouses.WarehouseChoiceError as exc:
+        fail(str(exc))
+    say(f"loading into warehouse [bold]{name}[/bold]" + (" (dry run)" if dry_run else ""))
+    try:
         with rich_progress() as progress:
-            result = run_source(source, params=recorded(params), progress=progress, dry_run=dry_run)
+            result = run_source(
+                source, warehouse=warehouse, params=recorded(params), progress=progress, dry_run=dry_run
+            )
     except RunInProgressError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -84,6 +99,8 @@ def run_and_report(source: Source, params: Any, dry_run: bool) -> None:
         console.print(f"[red]run failed, the warehouse is unchanged: {type(exc).__name__}: {exc}[/red]")
         raise typer.Exit(1) from exc
     print_counts(result, dry_run)
+    if not dry_run and name != DEMO_WAREHOUSE:
+        console.print(f"see it with: ./storewatch --warehouse {name} serve")
 
 
 def recorded(params: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from etl.cli import app
 from etl.sources import source_commands
 from etl.warehouse import Warehouse
+from tests.support.warehouses import named
 
 runner = CliRunner()
 
@@ -28,7 +29,7 @@ def test_etl_demo_loads_and_status_lists_the_run(data_dir):
     assert status.exit_code == 0, status.output
     assert "succeeded" in status.output and "demo" in status.output
     # the recorded params are the command's parameters dataclass, every field of it
-    with Warehouse(data_dir / "warehouse").connect_read_only() as con:
+    with Warehouse(named(data_dir, "demo")).connect_read_only() as con:
         [(params,)] = con.execute("SELECT params FROM etl_runs").fetchall()
     assert json.loads(params) == {
         "complaints": 500,
@@ -53,4 +54,4 @@ def test_etl_demo_dry_run_writes_nothing(data_dir):
     result = runner.invoke(app, ["etl", "demo", "--complaints", "300", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "dry run" in result.output
-    assert not list((data_dir / "warehouse").glob("warehouse-*.duckdb"))
+    assert not list(named(data_dir, "demo").glob("warehouse-*.duckdb"))

@@ -16,11 +16,12 @@ from etl.exports.queries import build_count, build_select, count_rows
 from etl.exports.writers import neutralise_formulas, write_csv, write_parquet
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, FORMULA_STORE, page
+from tests.support.warehouses import named
 
 
 @pytest.fixture
 def con(dashboard_data: Path):
-    connection = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    connection = Warehouse(named(dashboard_data, "demo")).connect_read_only()
     yield connection
     connection.close()
 

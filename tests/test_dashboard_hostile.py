@@ -27,6 +27,7 @@ from tests.support.hostile_web import (
     STORE_NAMES,
     store_id,
 )
+from tests.support.warehouses import named
 
 # The URL parameters each page reads (lang is read by the frame on every page).
 PAGE_PARAMS = {
@@ -47,7 +48,7 @@ NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 @pytest.fixture(scope="module")
 def stored_names(hostile_data: Path) -> dict[str, str]:
     """Store names as the warehouse holds them (the loader owns its text policy)."""
-    con = Warehouse(hostile_data / "warehouse").connect_read_only()
+    con = Warehouse(named(hostile_data, "demo")).connect_read_only()
     try:
         return dict(
             con.execute("SELECT merchant_id, name FROM merchants WHERE source_id = 'hostile'").fetchall()

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, page
+from tests.support.warehouses import named
 
 pytestmark = pytest.mark.usefixtures("dashboard_env")
 
@@ -104,7 +105,7 @@ def test_resolution_grouping_round_trips_and_changes_curves():
 @pytest.fixture
 def curve_stores(dashboard_data: Path) -> pd.DataFrame:
     """Demo stores that have a per-store resolution curve, most complaints first."""
-    con = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    con = Warehouse(named(dashboard_data, "demo")).connect_read_only()
     try:
         return con.execute(
             "SELECT m.merchant_id, m.name FROM merchants m JOIN resolution_curves r"
@@ -181,8 +182,8 @@ def test_resolution_names_the_chosen_stores_without_a_curve(tmp_path, monkeypatc
     from tests.support.dashboard_fixtures import build_dashboard_warehouse
 
     data = build_dashboard_warehouse(tmp_path)
-    current = (data / "warehouse" / "CURRENT").read_text().strip()
-    with duckdb.connect(str(data / "warehouse" / current)) as con:
+    current = (named(data, "demo") / "CURRENT").read_text().strip()
+    with duckdb.connect(str(named(data, "demo") / current)) as con:
         with_curve, without_curve = "fixture:formula-store", "fixture:plain-store"
         (name,) = con.execute("SELECT name FROM merchants WHERE merchant_id = ?", [without_curve]).fetchone()
         # as if the store had no complaints: the metrics layer gives it no curve
@@ -201,8 +202,8 @@ def test_pages_say_when_metrics_are_missing(tmp_path, monkeypatch):
     from tests.support.dashboard_fixtures import build_dashboard_warehouse
 
     data = build_dashboard_warehouse(tmp_path)
-    current = (data / "warehouse" / "CURRENT").read_text().strip()
-    with duckdb.connect(str(data / "warehouse" / current)) as con:
+    current = (named(data, "demo") / "CURRENT").read_text().strip()
+    with duckdb.connect(str(named(data, "demo") / current)) as con:
         metric_tables = [
             name
             for (name,) in con.execute(

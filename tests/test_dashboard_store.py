@@ -10,11 +10,12 @@ from streamlit.testing.v1 import AppTest
 
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, page
+from tests.support.warehouses import named
 
 
 @pytest.fixture
 def stores(dashboard_data: Path):
-    con = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    con = Warehouse(named(dashboard_data, "demo")).connect_read_only()
     try:
         yield con.execute(
             "SELECT m.merchant_id, m.name, e.name AS entity_name, e.registration_number"
@@ -123,7 +124,7 @@ def test_names_are_shown_as_recorded_not_as_markdown():
 
 @pytest.mark.usefixtures("dashboard_env")
 def test_reopened_store_lists_the_closed_store_it_follows(dashboard_data):
-    con = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    con = Warehouse(named(dashboard_data, "demo")).connect_read_only()
     try:
         pairs = con.execute(
             "SELECT p.reopened_merchant_id, m.name FROM planted_reopenings p"

@@ -15,11 +15,12 @@ from etl.exports.catalogue import DATASETS, Column, Dataset, Filters
 from etl.exports.queries import build_preview, count_rows, window_selects
 from etl.exports.writers import write_csv, write_parquet
 from etl.warehouse import Warehouse
+from tests.support.warehouses import named
 
 
 @pytest.fixture
 def con(dashboard_data: Path):
-    connection = Warehouse(dashboard_data / "warehouse").connect_read_only()
+    connection = Warehouse(named(dashboard_data, "demo")).connect_read_only()
     yield connection
     connection.close()
 

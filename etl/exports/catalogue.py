@@ -197,13 +197,21 @@ DATASETS: dict[str, Dataset] = {
         title_zh="处罚一致性结果",
         from_sql=(
             "penalty_consistency pc CROSS JOIN (SELECT max(as_of) AS as_of, "
-            "string_agg(source_id, ',' ORDER BY source_id) AS source_ids FROM sources) prov"
+            "string_agg(source_id, ',' ORDER BY source_id) AS source_ids, "
+            "coalesce(string_agg(source_id, ',' ORDER BY source_id) FILTER (WHERE is_synthetic), '') "
+            "AS synthetic_source_ids FROM sources) prov"
         ),
         requires=("penalty_consistency",),
         catalogue_table="penalty_consistency",
         columns=(),
         extra_columns=(
             Column("source_ids", "prov.source_ids", "Sources the figures are computed from", "计算所用来源"),
+            Column(
+                "synthetic_source_ids",
+                "prov.synthetic_source_ids",
+                "Those of the sources that are synthetic (demo or example records, not real); empty: none",
+                "其中的合成数据来源（演示或示例记录，非真实）；为空表示没有",
+            ),
             # the latest of the sources' as_of, so not sources.as_of itself
             Column("as_of", "prov.as_of", "Records complete up to here", "数据截至时间"),
         ),

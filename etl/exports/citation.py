@@ -41,8 +41,22 @@ def citation(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection,
     )
     return (
         f"Storewatch, “{dataset.title_en}” extract ({filters.describe()}), data as of {prov['as_of']}. "
-        f"Sources: {sources}. Retrieved {retrieved.isoformat()}."
+        f"Sources: {sources}. {synthetic_note(prov)}Retrieved {retrieved.isoformat()}."
     )
+
+
+def synthetic_note(prov: dict) -> str:
+    """What the extract says about synthetic records: all of them, or which sources mix with real ones."""
+    synthetic = [s["id"] for s in prov["sources"] if s["synthetic"]]
+    real = [s["id"] for s in prov["sources"] if not s["synthetic"]]
+    if synthetic and real:
+        return (
+            f"This warehouse mixes synthetic example records (source {', '.join(synthetic)}) with real "
+            f"records (source {', '.join(real)}); the source columns say which each row is. "
+        )
+    if synthetic:
+        return "Every record is synthetic: no store, company, complaint or penalty in it is real. "
+    return ""
 
 
 def file_stem(dataset: Dataset, as_of: str) -> str:

@@ -1,5 +1,9 @@
 """Real warehouses built through the production load path into temp dirs: a private data directory,
-an empty warehouse, and the small planted demo shared by a test session."""
+an empty warehouse, and the small planted demo shared by a test session.
+
+Warehouses have names (<data dir>/warehouses/<name>/, etl/settings.py): the demo is built into
+`demo`, what the readers (export, the dashboard) open when none is named; the empty `warehouse`
+fixture is `main`, where the CLI loads imports and real sources."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from etl.run import run_source
+from etl.settings import warehouse_path
 from etl.sources.demo import DemoConfig, DemoSource
 from etl.warehouse import Warehouse
 
@@ -23,13 +28,19 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def named(data_dir: Path, name: str) -> Path:
+    """The directory of warehouse `name` in a data directory."""
+    return warehouse_path(data_dir, name)
+
+
 @pytest.fixture
 def warehouse(data_dir: Path) -> Warehouse:
-    return Warehouse(data_dir / "warehouse")
+    return Warehouse(named(data_dir, "main"))
 
 
 def build_demo(directory: Path, config: DemoConfig) -> Warehouse:
-    warehouse = Warehouse(directory / "warehouse")
+    """The demo built into warehouse `demo` of data directory `directory`."""
+    warehouse = Warehouse(named(directory, "demo"))
     run_source(DemoSource(config), warehouse=warehouse)
     return warehouse
 
