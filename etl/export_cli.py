@@ -15,14 +15,16 @@ import duckdb
 import typer
 from rich.console import Console
 
-from etl import duckdb_settings
+from etl import duckdb_settings, warehouses
+from etl.cli_errors import fail, say
 from etl.exports.catalogue import DATASETS, Dataset, DatasetUnavailableError, Filters
+from etl.exports.choices import FilterChoiceError, checked_filters
 from etl.exports.citation import citation, provenance
 from etl.exports.queries import count_rows
 from etl.exports.writers import write_csv, write_parquet
 from etl.progress import rich_progress
 from etl.settings import load_settings
-from etl.warehouse import Warehouse, WarehouseMissingError
+from etl.warehouse import WarehouseMissingError
 
 FORMATS = ("csv", "parquet")
 console = Console(stderr=True)
@@ -33,6 +35,16 @@ def _date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError as exc:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {text!r}", param_hint=option) from exc
+
+
+def _writable(out: Path) -> None:
+    """Refuse, in one line, an --out the extract could not be written to (before any row is read)."""
+    if out.is_dir():
+        fail(f"--out {out} is a directory; give a file name such as {out / 'extract.csv'}")
+    if not out.parent.is_dir():
+        fail(f"directory {out.parent} does not exist; create it or choose another --out")
+    if not os.access(out.parent, os.W_OK):
+        fail(f"directory {out.parent} is not writable; choose another --out")
 
 
 def _stream(
@@ -63,11 +75,9 @@ def export(
 ) -> None:
     """Export a dataset with the downloads page's filters, streamed to CSV or Parquet, no row cap."""
     if dataset not in DATASETS:
-        console.print(f"[red]unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}[/red]")
-        raise typer.Exit(2)
+        fail(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}")
     if fmt not in FORMATS:
-        console.print(f"[red]unknown format {fmt!r}; choose csv or parquet[/red]")
-        raise typer.Exit(2)
+        fail(f"unknown format {fmt!r}; choose csv or parquet")
     chosen = DATASETS[dataset]
     filters = Filters(
         platforms=tuple(platform or ()),
@@ -78,24 +88,37 @@ def export(
         date_to=_date(date_to, "--to"),
         merchant_id=store or None,
     )
+    _writable(out)
+    settings = load_settings()
     try:
-        con = Warehouse(load_settings().warehouse_dir).connect_read_only()
-    except WarehouseMissingError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+        con = warehouses.require_built(settings, settings.served_warehouse).connect_read_only()
+    except (warehouses.WarehouseChoiceError, WarehouseMissingError) as exc:
+        fail(str(exc), code=1)
     partial = out.with_name(f".{out.name}.partial")
     try:
         duckdb_settings.limit_read_memory(con)
+        filters = checked_filters(chosen, filters, con)
         prov = provenance(con)
+        say(f"exporting from warehouse [bold]{settings.served_warehouse}[/bold] ({_kind(prov)})")
         cite = citation(chosen, filters, con, date.today())
         metadata = {"citation": cite, "as_of": prov["as_of"], "filters": filters.describe()}
         rows = _stream(chosen, filters, con, partial, fmt, metadata)
         os.replace(partial, out)  # a failed export never leaves a half-written file under the name
+    except FilterChoiceError as exc:
+        fail(str(exc))
     except DatasetUnavailableError as exc:
-        console.print(f"[red]{dataset} needs metric tables this warehouse lacks: {exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(f"{dataset} needs metric tables this warehouse lacks: {exc}")
+    except OSError as exc:  # the disk filled up, the directory went away
+        fail(f"cannot write {out}: {exc.strerror or exc}", code=1)
     finally:
         partial.unlink(missing_ok=True)
         con.close()
     print(f"{rows:,} rows written to {out}")
     print(cite)
+
+
+def _kind(prov: dict) -> str:
+    flags = {source["synthetic"] for source in prov["sources"]}
+    return {frozenset({True}): "synthetic records", frozenset({False}): "real records"}.get(
+        frozenset(flags), "synthetic and real records, labelled per row" if flags else "no sources yet"
+    )

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from etl.cli import app
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, page
-from tests.support.hostile_web import SQL, STORE_NAMES, store_id
+from tests.support.hostile_web import HOSTILE_PLATFORM, SQL, STORE_NAMES, store_id
+from tests.support.warehouses import named
 
 runner = CliRunner()
 
@@ -75,19 +76,23 @@ def test_formula_cells_are_neutralised_and_parquet_keeps_values(hostile_data, tm
 
 
 @pytest.mark.usefixtures("hostile_env")
-def test_hostile_filter_values_are_bound(hostile_data, tmp_path):
+def test_hostile_filter_values_are_refused_or_bound(hostile_data, tmp_path):
     out = tmp_path / "x.csv"
-    result = runner.invoke(
-        app, ["export", "complaints", "--out", str(out), "--store", SQL, "--platform", "Tmall') OR 1=1 --"]
-    )
+    for args in (["--store", SQL], ["--platform", "Tmall') OR 1=1 --"]):
+        result = runner.invoke(app, ["export", "complaints", "--out", str(out), *args])
+        assert result.exit_code == 2, result.output  # matches nothing stored: refused, never run
+        assert "Traceback" not in result.output and not out.exists()
+    # a stored platform whose name is markup is a valid choice, matched as a bound value
+    result = runner.invoke(app, ["export", "complaints", "--out", str(out), "--platform", HOSTILE_PLATFORM])
     assert result.exit_code == 0, result.output
-    assert "0 rows written" in result.stdout
-    con = Warehouse(hostile_data / "warehouse").connect_read_only()
-    try:  # the statement did not run: the table it names is still there
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        platforms = {row["platform"] for row in csv.DictReader(handle)}
+    assert platforms == {HOSTILE_PLATFORM}
+    con = Warehouse(named(hostile_data, "demo")).connect_read_only()
+    try:  # nothing ran: the table is still there
         assert con.execute("SELECT count(*) FROM merchants").fetchall()[0][0] > 0
     finally:
         con.close()
-    assert out.read_bytes().decode("utf-8-sig").count("\n") == 1  # the header only
 
 
 @pytest.mark.usefixtures("hostile_env")
