@@ -376,12 +376,15 @@ class CfpbParams:
     csv: Annotated[
         Path | None,
         typer.Option(
-            "--csv", help="Load a CCDB CSV (bulk download or API export) instead of the API.", exists=True
+            "--csv",
+            help="Load a CCDB CSV (bulk download or API export) instead of the API.",
+            exists=True,
+            dir_okay=False,
         ),
     ] = None
-    page_size: Annotated[int, typer.Option(help="Complaints per API page.")] = PAGE_SIZE
+    page_size: Annotated[int, typer.Option(min=1, max=PAGE_SIZE, help="Complaints per API page.")] = PAGE_SIZE
     overlap_days: Annotated[
-        int, typer.Option(help="Re-ask this many days before the last run's latest date received.")
+        int, typer.Option(min=0, help="Re-ask this many days before the last run's latest date received.")
     ] = OVERLAP_DAYS
     base_url: Annotated[str | None, typer.Option(help=f"Search API base URL (default: {BASE_URL_ENV}).")] = (
         None

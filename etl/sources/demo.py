@@ -625,10 +625,13 @@ def _ids(prefix: str, numbers: np.ndarray) -> pa.Array:
 
 @dataclass(frozen=True)
 class DemoParams:
-    complaints: Annotated[int, typer.Option(help="How many complaints to generate.")] = 200_000
-    merchants: Annotated[int | None, typer.Option(help="Stores (default: complaints / 50).")] = None
-    penalties: Annotated[int | None, typer.Option(help="Penalties (default: complaints / 10).")] = None
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same rows.")] = DEMO_SEED
+    # at least one: the demo replaces its rows on each run, so zero complaints would empty the demo
+    complaints: Annotated[int, typer.Option(min=1, help="How many complaints to generate.")] = 200_000
+    merchants: Annotated[int | None, typer.Option(min=1, help="Stores (default: complaints / 50).")] = None
+    penalties: Annotated[int | None, typer.Option(min=1, help="Penalties (default: complaints / 10).")] = None
+    seed: Annotated[int, typer.Option(min=0, help="Random seed; the same seed gives the same rows.")] = (
+        DEMO_SEED
+    )
     as_of: Annotated[
         str, typer.Option(help="As-of date (YYYY-MM-DD): open complaints are censored here.")
     ] = DEMO_AS_OF.isoformat()

@@ -302,9 +302,12 @@ class NycDcwpSource:
 
 @dataclass(frozen=True)
 class NycParams:
-    page_size: Annotated[int, typer.Option(help="Records per SODA page ($limit).")] = PAGE_SIZE
+    page_size: Annotated[int, typer.Option(min=1, help="Records per SODA page ($limit).")] = PAGE_SIZE
     overlap_hours: Annotated[
-        float, typer.Option(help="Re-read rows updated this many hours before the last run's latest update.")
+        float,
+        typer.Option(
+            min=0.0, help="Re-read rows updated this many hours before the last run's latest update."
+        ),
     ] = OVERLAP_HOURS
     base_url: Annotated[str | None, typer.Option(help=f"Socrata base URL (default: {BASE_URL_ENV}).")] = None
 
