@@ -37,6 +37,7 @@ console = Console()
 
 @app.callback()
 def choose(
+    ctx: typer.Context,
     warehouse: Annotated[
         str | None,
         typer.Option(
@@ -49,6 +50,8 @@ def choose(
 ) -> None:
     try:
         choose_warehouse(warehouse)
+        # the choice is this command's: forgotten when it ends (tests run many commands in one process)
+        ctx.call_on_close(lambda: choose_warehouse(None))
         settings = load_settings()
     except ValueError as exc:  # a bad warehouse name or setting
         fail(str(exc))

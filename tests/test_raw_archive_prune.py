@@ -14,6 +14,7 @@ from etl.raw_archive import RawArchive, plan_prune, read_provenance
 from etl.run import run_source
 from etl.warehouse import Warehouse
 from tests.support.records_source import RecordsSource
+from tests.support.warehouses import named
 
 STORES = [{"id": "s1", "name": "优品旗舰店", "platform": "Tmall"}]
 C1 = {"id": "c1", "store": "s1", "filed": "2026-01-05T10:00:00", "closed": "2026-01-09T10:00:00"}
@@ -220,3 +221,14 @@ def test_pruning_waits_for_no_run_in_progress(history, warehouse, data_dir):
 def test_prune_raw_has_help():
     result = runner().invoke(app, ["etl", "prune-raw", "--help"])
     assert result.exit_code == 0 and "--keep" in result.output and "--dry-run" in result.output
+
+
+def test_a_run_another_warehouse_cites_is_kept(history, data_dir):
+    """All warehouses share the raw archive: a newer run in warehouse `demo` must not make `main`'s
+    cited runs look deletable."""
+    newer = run_source(RecordsSource(STORES, [C1]), warehouse=Warehouse(named(data_dir, "demo"))).run_id
+    archive_run(data_dir / "raw", "fixture", newer)
+    result = runner().invoke(app, ["etl", "prune-raw", "--keep", "1"])
+    assert result.exit_code == 0, result.output
+    kept = {p.name for p in (data_dir / "raw" / "fixture").iterdir()}
+    assert kept == {newer, history["first"], history["second"], history["last"]}

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from dashboard import db
 from etl.cli import app
 from etl.run import run_source
+from etl.settings import load_settings
 from etl.sources.demo import DemoConfig
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, page
@@ -88,6 +89,11 @@ def test_the_environment_names_the_warehouse_too(data_dir, monkeypatch):
     assert "mine" in invoke("etl", "status")
     monkeypatch.setenv("STOREWATCH_WAREHOUSE", "Bad Name")
     assert "is not allowed" in invoke("etl", "status", code=2)
+
+
+def test_a_chosen_warehouse_lasts_one_command(data_dir):
+    invoke("--warehouse", "mine", "warehouses")
+    assert load_settings().warehouse_name is None
 
 
 def test_real_records_never_join_synthetic_ones_and_the_other_way_round(data_dir, tmp_path):
