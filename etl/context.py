@@ -166,8 +166,7 @@ class RunContext:
     def emit_store_once(self, record_id: str, name: str, platform: str, raw: Any, **columns: Any) -> str:
         """Stage a store (merchants row) the first time this run meets `record_id`; its merchant_id.
 
-        `columns` are its other merchants columns (entity_id, category, ...): give the same ones on
-        every call, as each staged batch takes its columns from its first row.
+        `columns` are its other merchants columns (entity_id, category, ...).
         """
         if self._first_time("merchants", record_id):
             row = {
@@ -178,6 +177,12 @@ class RunContext:
             }
             self.emit("merchants", {**row, **columns}, raw)
         return self.stable_id(record_id)
+
+    def emit_once(self, table: str, row: dict[str, Any], raw: Any) -> None:
+        """Stage a row that carries its own id (the table's id column, e.g. a file import's
+        `store:` merchant_id) the first time this run meets that id."""
+        if self._first_time(table, row[ID_COLUMNS[table]]):
+            self.emit(table, row, raw)
 
     def _first_time(self, table: str, record_id: str) -> bool:
         seen = self._emitted[table]
