@@ -41,8 +41,12 @@ TARGET_TABLES = {
 TARGETS = tuple(TARGET_TABLES)
 TIMESTAMP_COLUMNS = {"filed_at", "forwarded_at", "first_response_at", "closed_at"}
 DATE_COLUMNS = {"decided_at", "opened_on", "closed_on"}
-DECIMAL_COLUMNS = {"amount_claimed", "fine_amount", "size_measure", "gmv"}
-INTEGER_COLUMNS = {"points", "duration_days", "narrative_masked_items", "orders"}
+MONTH_COLUMNS = {"period"}  # a month (file_identity.parse_month), stored as its first day
+DECIMAL_COLUMNS = {"amount_claimed", "fine_amount"}
+INTEGER_COLUMNS = {"points", "duration_days", "narrative_masked_items"}
+# read as amounts / whole numbers like the two above, stored as DOUBLE / BIGINT
+DOUBLE_COLUMNS = {"size_measure", "gmv"}
+BIGINT_COLUMNS = {"orders"}
 BOOLEAN_COLUMNS = {"timely_response", "consumer_disputed", "platform_intervened"}
 YES_WORDS = {"true", "yes", "y", "1", "是", "有"}
 NO_WORDS = {"false", "no", "n", "0", "否", "无"}
@@ -222,7 +226,7 @@ class RecordMapper:
                 raise RecordRejectedError(f"date out of range: {text!r} in column {where}", target) from exc
         if target in DATE_COLUMNS:
             return self.parse_datetime(text, target, where).date()
-        if target in DECIMAL_COLUMNS:
+        if target in DECIMAL_COLUMNS or target in DOUBLE_COLUMNS:
             cleaned = text.replace(",", "").replace("¥", "").replace("$", "").replace("元", "").strip()
             try:
                 amount = Decimal(cleaned)
@@ -231,8 +235,9 @@ class RecordMapper:
             if not amount.is_finite() or abs(amount) >= _MAX_DECIMAL:
                 raise RecordRejectedError(f"amount out of range: {text!r} in column {where}", target)
             # to the stored scale now: Arrow cannot stage a decimal like 1e-308 (precision 321)
-            return amount.quantize(_CENTS, rounding=ROUND_HALF_EVEN)
-        if target in INTEGER_COLUMNS:
+            cents = amount.quantize(_CENTS, rounding=ROUND_HALF_EVEN)
+            return float(cents) if target in DOUBLE_COLUMNS else cents
+        if target in INTEGER_COLUMNS or target in BIGINT_COLUMNS:
             try:
                 number = int(text.replace(",", ""))
             except ValueError as exc:
