@@ -139,7 +139,10 @@ def test_a_name_only_entity_resolves_to_the_registered_one_in_either_order(data_
 
 
 def test_a_name_matching_two_registration_numbers_stays_unresolved(warehouse, tmp_path):
-    rows = "示例甲店,淘宝,示例甲有限公司,91330100EXAMPLEA1X,5000,,\n示例甲二店,淘宝,示例甲有限公司,91330100EXAMPLEB2X,5000,,\n"
+    rows = (
+        "示例甲店,淘宝,示例甲有限公司,91330100EXAMPLEA1X,5000,,\n"
+        "示例甲二店,淘宝,示例甲有限公司,91330100EXAMPLEB2X,5000,,\n"
+    )
     run_source(register(tmp_path, rows), warehouse=warehouse)
     run_source(
         penalties(tmp_path, "P1,示例乙店,天猫,示例甲有限公司,售假,警告,,,2025年3月1日,\n"),
@@ -157,6 +160,7 @@ def test_a_store_named_only_by_name_resolves_to_the_register_row_with_its_store_
     run_source(FileImportSource(file, mapping), warehouse=warehouse)
     rows = query(
         warehouse,
-        "SELECT m.platform_store_id, count(p.penalty_id) FROM merchants m LEFT JOIN penalties p USING (merchant_id) GROUP BY 1",
+        "SELECT m.platform_store_id, count(p.penalty_id)"
+        " FROM merchants m LEFT JOIN penalties p USING (merchant_id) GROUP BY 1",
     )
     assert rows == [("88001", 1)]
