@@ -5,7 +5,8 @@ licence, its watermark type, the minimum counts a healthy run ends with), a para
 a `SourceCommand` named `COMMAND`, and a class whose `extract(ctx)` stages rows through the context
 below. The context owns everything shared: stable ids, staging and quarantine (through etl/load.py),
 emitting each store and legal entity once, fetching over HTTP with the raw archive, and dry runs.
-Sources import from here (and etl/readers.py, etl/ids.py, etl/text.py), never from etl/load.py.
+Sources import from here (and etl/readers.py, etl/ids.py, etl/text.py, etl/reference.py), never
+from etl/load.py.
 """
 
 from __future__ import annotations
