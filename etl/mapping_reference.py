@@ -130,7 +130,8 @@ def _table(con: duckdb.DuckDBPyConnection, target: str) -> list[str]:
         lines.append(
             f"| `{column.name}` | {column.type} | {required} | {_cell(en)} | {_cell(zh)} | {accepted} |"
         )
-    filled = [ID_COLUMNS[table], *(c for c in fi.FILLED_BY_IMPORT if _has_column(con, table, c))]
+    filled = list(dict.fromkeys([ID_COLUMNS[table], *fi.FILLED_BY_IMPORT]))
+    filled = [c for c in filled if _has_column(con, table, c)]
     lines += ["", f"Filled by the import, not by a mapping: {_codes(filled)}."]
     for column in columns:
         if isinstance(column.accepted, str):
