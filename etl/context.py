@@ -5,7 +5,8 @@ licence, its watermark type, the minimum counts a healthy run ends with), a para
 a `SourceCommand` named `COMMAND`, and a class whose `extract(ctx)` stages rows through the context
 below. The context owns everything shared: stable ids, staging and quarantine (through etl/load.py),
 emitting each store and legal entity once, fetching over HTTP with the raw archive, and dry runs.
-Sources import from here (and etl/readers.py, etl/ids.py, etl/text.py), never from etl/load.py.
+Sources import from here (and etl/readers.py, etl/ids.py, etl/text.py, etl/reference.py), never
+from etl/load.py.
 """
 
 from __future__ import annotations
@@ -166,8 +167,7 @@ class RunContext:
     def emit_store_once(self, record_id: str, name: str, platform: str, raw: Any, **columns: Any) -> str:
         """Stage a store (merchants row) the first time this run meets `record_id`; its merchant_id.
 
-        `columns` are its other merchants columns (entity_id, category, ...): give the same ones on
-        every call, as each staged batch takes its columns from its first row.
+        `columns` are its other merchants columns (entity_id, category, ...).
         """
         if self._first_time("merchants", record_id):
             row = {
@@ -178,6 +178,12 @@ class RunContext:
             }
             self.emit("merchants", {**row, **columns}, raw)
         return self.stable_id(record_id)
+
+    def emit_once(self, table: str, row: dict[str, Any], raw: Any) -> None:
+        """Stage a row that carries its own id (the table's id column, e.g. a file import's
+        `store:` merchant_id) the first time this run meets that id."""
+        if self._first_time(table, row[ID_COLUMNS[table]]):
+            self.emit(table, row, raw)
 
     def _first_time(self, table: str, record_id: str) -> bool:
         seen = self._emitted[table]

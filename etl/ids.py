@@ -1,4 +1,5 @@
-"""Stable ids: `<source>:<record id>` when the source's id is short and plain, else a hash of it.
+"""Stable ids: `<source>:<record id>` when the source's id is short and plain, else a hash of it;
+stores and legal entities from file imports: `store:` / `entity:` and a hash of what identifies them.
 
 Ids are public (they appear in extracts that people cite), so changing this rule is a breaking
 change. The SQL macro below must give the same answer; a test checks that they agree.
@@ -9,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from typing import Any
+
+from etl.text import normalise_store_name
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -37,3 +41,52 @@ def raw_hash(raw: Any) -> str:
             "utf-8", "surrogatepass"
         )
     return hashlib.sha256(data).hexdigest()
+
+
+# -- store and legal-entity identity (file imports; docs/linking.md) ----------------------------
+# A file import names a store by what names it in the world, not by the mapping that loaded it, so
+# a complaint file and a penalty notice list naming one store give one merchant_id.
+_KEY_SEPARATOR = "\x1f"  # cannot occur in a normalised name (it is not a word character)
+_KEY_HASH_LENGTH = 16
+
+
+def store_key(platform_code: str, name: str, store_id: str | None = None) -> str:
+    """The identity of a store: its platform's own store id when given, else its normalised name.
+
+    `platform_code` must already be canonical (etl.reference.canonical_platform); `name` is the
+    name as written (normalised here).
+    """
+    if store_id is not None and store_id.strip():
+        return _KEY_SEPARATOR.join((platform_code, "id", store_id.strip()))
+    return _KEY_SEPARATOR.join((platform_code, "name", normalise_store_name(name)))
+
+
+def entity_key(name: str, registration_number: str | None = None) -> str:
+    """The identity of a legal entity: its registration number (e.g. the unified social credit code)
+    when given, else its normalised name."""
+    number = normalise_registration_number(registration_number)
+    if number:
+        return _KEY_SEPARATOR.join(("reg", number))
+    return _KEY_SEPARATOR.join(("name", normalise_store_name(name)))
+
+
+def normalise_registration_number(number: str | None) -> str | None:
+    """Full-width digits and letters made plain, upper case, spaces and hyphens removed."""
+    if number is None:
+        return None
+    plain = unicodedata.normalize("NFKC", number).upper()
+    return "".join(ch for ch in plain if ch.isalnum()) or None
+
+
+def key_id(prefix: str, key: str) -> str:
+    """`store:` or `entity:` and the first 16 hex digits of the key's SHA-256."""
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{prefix}:{digest[:_KEY_HASH_LENGTH]}"
+
+
+def merchant_id_for(platform_code: str, name: str, store_id: str | None = None) -> str:
+    return key_id("store", store_key(platform_code, name, store_id))
+
+
+def entity_id_for(name: str, registration_number: str | None = None) -> str:
+    return key_id("entity", entity_key(name, registration_number))

@@ -8,6 +8,8 @@ and in dependency order, `merge_staged`:
   1. quarantines rows that break a rule in etl/validation.py, and conflicting duplicates,
   2. inserts new ids, replaces changed ones (raw hash differs), leaves the rest untouched,
   3. for 'replace' sources, deletes this source's rows the run no longer saw.
+Stores and entities a file only mentions never replace a register's row, and name-only ids resolve
+to the one row a registration number or store id identifies (docs/linking.md, RESOLUTIONS).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
@@ -46,6 +49,53 @@ STORAGE_ORDER = {
 }
 _FLUSH_ROWS = 50_000
 WriteDisposition = Literal["merge", "replace"]
+_LOAD_SQL = Path(__file__).parent / "sql" / "load"
+# A staged mention (listed_in_register false) leaves the row it would replace as it is, unless that
+# row is a mention from the same source: registers' rows, and other sources', are never overwritten.
+_MENTION_TABLES = ("merchants", "entities")
+_KEEP_EXISTING = (
+    "s.listed_in_register = false"
+    " AND (t.listed_in_register IS DISTINCT FROM false OR t.source_id <> s.source_id)"
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Name-only ids of `table` that resolve to the one row a stronger identifier gives."""
+
+    id_col: str
+    prefix: str  # only the file imports' identity ids (etl/ids.py) take part
+    match: str  # the columns that must be equal
+    strong: str  # the identifier a name-only row lacks
+    references: tuple[tuple[str, str], ...]  # (table, column) pointing at the id
+
+
+RESOLUTIONS = {
+    "entities": Resolution(
+        "entity_id",
+        "entity:",
+        "name_normalised",
+        "registration_number",
+        (("merchants", "entity_id"), ("penalties", "entity_id")),
+    ),
+    "merchants": Resolution(
+        "merchant_id",
+        "store:",
+        "platform, name_normalised",
+        "platform_store_id",
+        (("merchant_volume", "merchant_id"), ("complaints", "merchant_id"), ("penalties", "merchant_id")),
+    ),
+}
+
+
+@dataclass
+class StoreLinking:
+    """How the stores a file names met the warehouse's (printed after an import)."""
+
+    in_file: int = 0  # distinct stores the run's records name
+    matched: int = 0  # of them, already in the warehouse before the run
+    new: int = 0  # of them, not yet in it
+    only_mentioned: int = 0  # of them, listed by no register: seen only in complaints, penalties, volumes
 
 
 @dataclass
@@ -72,6 +122,8 @@ class Staging:
         self._buffers: dict[str, list[dict]] = defaultdict(list)
         self._staged: set[str] = set()
         self._seq: Counter[str] = Counter()
+        self._schemas: dict[str, pa.Schema] = {}
+        self.store_linking: StoreLinking | None = None
 
     def add_row(self, table: str, row: dict[str, Any], raw: Any) -> None:
         """Stage one normalised row; `raw` is the record as the source gave it."""
@@ -162,7 +214,24 @@ class Staging:
     def _flush(self, table: str) -> None:
         rows = self._buffers.pop(table, [])
         if rows:
-            self._append(table, pa.Table.from_pylist(rows))
+            self._append(table, self._rows_to_batch(table, rows))
+
+    def _rows_to_batch(self, table: str, rows: list[dict]) -> pa.Table:
+        """Rows as one batch with every column any of them has (a key missing from a row is NULL
+        there), typed as the table declares where the values fit. pa.Table.from_pylist would take
+        the columns of the first row only, dropping a key it lacks from the whole batch."""
+        declared = self._declared_schema(table)
+        names = list(dict.fromkeys(key for row in rows for key in row))
+        arrays = []
+        for name in names:
+            values = [row.get(name) for row in rows]
+            arrays.append(_typed_array(values, declared.field(name).type if name in declared.names else None))
+        return pa.Table.from_arrays(arrays, names=names)
+
+    def _declared_schema(self, table: str) -> pa.Schema:
+        if table not in self._schemas:
+            self._schemas[table] = self.con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+        return self._schemas[table]
 
     def flush_all(self) -> None:
         for table in list(self._buffers):
@@ -170,6 +239,17 @@ class Staging:
 
     def staged_tables(self) -> list[str]:
         return [table for table in FACT_TABLES if table in self._staged]
+
+
+def _typed_array(values: list[Any], declared: pa.DataType | None) -> pa.Array:
+    """The declared type when every value converts to it (an all-NULL column included); else the
+    type Arrow infers, and DuckDB casts it on insert (a Decimal into a DOUBLE column)."""
+    if declared is not None:
+        try:
+            return pa.array(values, type=declared)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    return pa.array(values)
 
 
 def check_table(table: str) -> None:
@@ -189,14 +269,76 @@ def merge_staged(staging: Staging, write_disposition: WriteDisposition) -> dict[
     counts: dict[str, TableCounts] = {}
     for table in FACT_TABLES:
         table_counts = TableCounts(quarantined=staging.rejected[table], seen=staging.rejected[table])
+        if table in staging.staged_tables() and table in RESOLUTIONS:
+            _resolve_weak_ids(staging, table)
+        if table == "merchants" and _stages_file_stores(staging):
+            staging.store_linking = _stores_named(staging)
         if table in staging.staged_tables():
             _merge_table(staging, table, table_counts, write_disposition)
         elif write_disposition == "replace":
             table_counts.deleted = _delete_unseen(con, table, staging.source_id, None)
         if table_counts.seen or table_counts.deleted:
             counts[table] = table_counts
+    if staging.store_linking is not None:
+        _count_only_mentioned(con, staging.store_linking)
+    con.execute("DROP TABLE IF EXISTS _stores_named")
     _mask_quarantined(con, staging.run_id)
     return counts
+
+
+def _resolve_weak_ids(staging: Staging, table: str) -> None:
+    """Point name-only ids at the row a registration number or store id identifies, in this run's
+    staged rows and in the warehouse alike, so the result is the same whichever file came first."""
+    con = staging.con
+    spec = RESOLUTIONS[table]
+    sql = (_LOAD_SQL / "resolve_weak_ids.sql").read_text(encoding="utf-8")
+    con.execute(
+        sql.format(table=table, id_col=spec.id_col, prefix=spec.prefix, match=spec.match, strong=spec.strong)
+    )
+    if con.execute("SELECT count(*) FROM _resolved").fetchone()[0]:
+        staged = set(staging.staged_tables())
+        for ref_table, column in spec.references:
+            targets = [ref_table] + ([f"stage_{ref_table}"] if ref_table in staged else [])
+            for target in targets:
+                con.execute(
+                    f"UPDATE {target} SET {column} = r.resolved_id FROM _resolved r "
+                    f"WHERE {target}.{column} = r.weak_id"
+                )
+        for target in (table, f"stage_{table}"):
+            con.execute(f"DELETE FROM {target} WHERE {spec.id_col} IN (SELECT weak_id FROM _resolved)")
+    con.execute("DROP TABLE _resolved")
+
+
+def _stages_file_stores(staging: Staging) -> bool:
+    """The run staged stores that say whether a register lists them (file imports do)."""
+    if "merchants" not in staging.staged_tables():
+        return False
+    sql = "SELECT count(*) FROM stage_merchants WHERE listed_in_register IS NOT NULL"
+    return staging.con.execute(sql).fetchone()[0] > 0
+
+
+def _stores_named(staging: Staging) -> StoreLinking:
+    """The distinct stores the run's staged rows name, and how many the warehouse already has."""
+    con = staging.con
+    staged = set(staging.staged_tables())
+    named = " UNION ".join(
+        f"SELECT merchant_id FROM stage_{t}"
+        for t in ("merchants", "merchant_volume", "complaints", "penalties")
+        if t in staged
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stores_named AS {named}")
+    in_file, matched = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE merchant_id IN (SELECT merchant_id FROM merchants)) "
+        "FROM _stores_named"
+    ).fetchone()
+    return StoreLinking(in_file=in_file, matched=matched, new=in_file - matched)
+
+
+def _count_only_mentioned(con: duckdb.DuckDBPyConnection, linking: StoreLinking) -> None:
+    linking.only_mentioned = con.execute(
+        "SELECT count(*) FROM merchants WHERE listed_in_register = false "
+        "AND merchant_id IN (SELECT merchant_id FROM _stores_named)"
+    ).fetchone()[0]
 
 
 def _mask_quarantined(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
@@ -310,14 +452,18 @@ def _upsert(staging: Staging, table: str, counts: TableCounts, write_disposition
             f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM _clean{order}"
         ).fetchone()[0]
     else:
+        mentions = table in _MENTION_TABLES
+        compared = f"{id_col}, raw_hash" + (", listed_in_register, source_id" if mentions else "")
+        keep = f"WHEN {_KEEP_EXISTING} THEN 'unchanged'" if mentions else ""
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _delta AS
             SELECT s.{id_col}, CASE WHEN t.{id_col} IS NULL THEN 'insert'
+                                    {keep}
                                     WHEN t.raw_hash <> s.raw_hash THEN 'update'
                                     ELSE 'unchanged' END AS _action
-            FROM (SELECT {id_col}, raw_hash FROM _clean) s
-            LEFT JOIN (SELECT {id_col}, raw_hash FROM {table}) t USING ({id_col})
+            FROM (SELECT {compared} FROM _clean) s
+            LEFT JOIN (SELECT {compared} FROM {table}) t USING ({id_col})
             """
         )
         actions = dict(con.execute("SELECT _action, count(*) FROM _delta GROUP BY ALL").fetchall())

@@ -45,13 +45,14 @@ def _fresh_schema() -> duckdb.DuckDBPyConnection:
 
 
 def mappable_columns(con: duckdb.DuckDBPyConnection, target: str) -> list[MappableColumn]:
-    """The target's columns a mapping may set, in table order."""
+    """The target's columns a mapping may set, in table order (`target`: a mapping's target or its table)."""
+    table = fi.TARGET_TABLES.get(target, target)
     rows = con.execute(
         "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
         " WHERE table_name = ? ORDER BY ordinal_position",
-        [target],
+        [table],
     ).fetchall()
-    filled = {*fi.FILLED_BY_IMPORT, ID_COLUMNS[target]}
+    filled = {*fi.FILLED_BY_IMPORT, ID_COLUMNS[table]}
     twins = {twin: mapped for mapped, twin in fi.RAW_TWINS.items()}
     columns = []
     for name, data_type, nullable in rows:
@@ -62,7 +63,7 @@ def mappable_columns(con: duckdb.DuckDBPyConnection, target: str) -> list[Mappab
             default = f"the store's {name}"
         elif name in twins:
             default = f"the source text mapped to `{twins[name]}`"
-        accepted = ACCEPTED_VALUES.get(target, {}).get(name)
+        accepted = ACCEPTED_VALUES.get(table, {}).get(name)
         required = nullable == "NO" and default is None
         columns.append(MappableColumn(name, data_type, required, default, accepted))
     return columns
@@ -88,9 +89,12 @@ def _how_read() -> list[str]:
         f"- {_codes(sorted(fi.TIMESTAMP_COLUMNS))}: a date and time in one of the mapping's `date_formats` "
         f"(default {formats}), in its `timezone` (default `{fi.DEFAULT_TIMEZONE}`), stored in UTC.",
         f"- {_codes(sorted(fi.DATE_COLUMNS))}: a date in one of the mapping's `date_formats`.",
-        f"- {_codes(sorted(fi.DECIMAL_COLUMNS))}: an amount; thousands commas and `¥`, `$`, `元` are "
-        "ignored; rounded to cents.",
-        f"- {_codes(sorted(fi.INTEGER_COLUMNS))}: a whole number; thousands commas are ignored.",
+        f"- {_codes(sorted(fi.MONTH_COLUMNS))}: a month (2025-03, 2025/03, 2025年3月, 202503, or a date "
+        "in it), stored as its first day.",
+        f"- {_codes(sorted(fi.DECIMAL_COLUMNS | fi.DOUBLE_COLUMNS))}: an amount; thousands commas and "
+        "`¥`, `$`, `元` are ignored; rounded to cents.",
+        f"- {_codes(sorted(fi.INTEGER_COLUMNS | fi.BIGINT_COLUMNS))}: a whole number; thousands commas "
+        "are ignored.",
         f"- {_codes(sorted(fi.BOOLEAN_COLUMNS))}: yes ({_codes(sorted(fi.YES_WORDS))}) or no "
         f"({_codes(sorted(fi.NO_WORDS))}), in any case.",
         "- every other column: the text as it is.",
@@ -103,15 +107,16 @@ def _how_read() -> list[str]:
 
 def _table(con: duckdb.DuckDBPyConnection, target: str) -> list[str]:
     columns = mappable_columns(con, target)
+    table = fi.TARGET_TABLES[target]
     lines = [
         "",
-        f"## {target}",
+        f"## {target}" + (f" (table `{table}`)" if table != target else ""),
         "",
         "| column | type | required | description | 说明 | accepted values |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for column in columns:
-        en, zh = describe(target, column.name)
+        en, zh = describe(table, column.name)
         if column.required:
             required = "required"
         elif column.default:
@@ -119,20 +124,21 @@ def _table(con: duckdb.DuckDBPyConnection, target: str) -> list[str]:
         else:
             required = "optional"
         if isinstance(column.accepted, str):
-            accepted = f"[`{column.accepted}`](#{target}-{column.name})"
+            accepted = f"[`{column.accepted}`](#{table}-{column.name})"
         else:
             accepted = _codes(list(column.accepted)) if column.accepted else ""
         lines.append(
             f"| `{column.name}` | {column.type} | {required} | {_cell(en)} | {_cell(zh)} | {accepted} |"
         )
-    filled = [ID_COLUMNS[target], *(c for c in fi.FILLED_BY_IMPORT if _has_column(con, target, c))]
+    filled = list(dict.fromkeys([ID_COLUMNS[table], *fi.FILLED_BY_IMPORT]))
+    filled = [c for c in filled if _has_column(con, table, c)]
     lines += ["", f"Filled by the import, not by a mapping: {_codes(filled)}."]
     for column in columns:
         if isinstance(column.accepted, str):
             lines += [
                 "",
-                f'<a id="{target}-{column.name}"></a>',
-                f"### {target}.{column.name}: the codes of `{column.accepted}`",
+                f'<a id="{table}-{column.name}"></a>',
+                f"### {table}.{column.name}: the codes of `{column.accepted}`",
                 "",
                 "| code | label | 名称 |",
                 "| --- | --- | --- |",
@@ -166,10 +172,12 @@ this file is stale). -->
 
 `./storewatch etl import FILE --mapping MAPPING` loads a CSV, JSON or NDJSON file into one target
 table through a TOML or YAML mapping; worked examples are in [`data/mappings/`](../data/mappings/).
-The mapping names the record id (`record_id`) and the store (`store`: key, name, platform, legal
-entity); under `columns`, `constants`, `defaults`, `values` and `keywords` it names the target's
-columns below. A required column needs a value in every row (from a source column, a constant or
-a default): a row without one, or with a value not accepted, is quarantined with the reason.
+The mapping names the record id (`record_id`) and the store (`store`: name, platform or
+platform_column, optional store_id, legal entity and its registration number; identity rules in
+[linking.md](linking.md)); under `columns`, `constants`, `defaults`, `values` and `keywords` it
+names the target's columns below. A required column needs a value in every row (from a source
+column, a constant or a default): a row without one, or with a value not accepted, is quarantined
+with the reason.
 """
 
 

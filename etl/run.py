@@ -14,9 +14,10 @@ import duckdb
 
 from etl import duckdb_settings
 from etl.context import RunContext, Source, SourceMeta, Watermark
-from etl.load import TableCounts, merge_staged
+from etl.load import StoreLinking, TableCounts, merge_staged
 from etl.metrics import build_metrics
 from etl.progress import Progress, SilentProgress
+from etl.reference import load_platforms
 from etl.schema import migrate
 from etl.settings import load_settings
 from etl.warehouse import JournalEntry, Warehouse, utc_now
@@ -27,10 +28,18 @@ class ExpectationError(RuntimeError):
 
 
 class RunResult:
-    def __init__(self, run_id: str, path: Path, counts: dict[str, TableCounts]) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        path: Path,
+        counts: dict[str, TableCounts],
+        store_linking: StoreLinking | None = None,
+    ) -> None:
         self.run_id = run_id
         self.path = path
         self.counts = counts
+        # file imports: how the file's stores met the warehouse's (None for other sources)
+        self.store_linking = store_linking
 
     def total(self, field: str) -> int:
         return sum(getattr(counts, field) for counts in self.counts.values())
@@ -78,6 +87,7 @@ def run_source(
             con = duckdb.connect(str(path))
             duckdb_settings.limit_build_memory(con, settings.build_memory_limit)
             migrate(con)
+            load_platforms(con)
             stored_watermark = _previous_watermark(con, meta.source_id)
             ctx = RunContext(
                 run_id=run_id,
@@ -136,7 +146,7 @@ def run_source(
         warehouse.write_journal(entry)
         phase("journaled")
         warehouse.prune(settings.version_grace_seconds)
-        return RunResult(run_id, path, counts)
+        return RunResult(run_id, path, counts, ctx.staging.store_linking)
 
 
 # The phase boundaries a run passes, in order (a dry run skips 'published').

@@ -99,6 +99,7 @@ def run_and_report(source: Source, params: Any, dry_run: bool, command: str) -> 
         console.print(f"[red]run failed, the warehouse is unchanged: {type(exc).__name__}: {exc}[/red]")
         raise typer.Exit(1) from exc
     print_counts(result, dry_run)
+    print_store_linking(result)
     if not dry_run and name != DEMO_WAREHOUSE:
         console.print(f"see it with: ./storewatch --warehouse {name} serve")
 
@@ -120,3 +121,16 @@ def print_counts(result: RunResult, dry_run: bool) -> None:
     console.print(table)
     if not dry_run:
         console.print(f"warehouse: {result.path}")
+
+
+def print_store_linking(result: RunResult) -> None:
+    """A file import's stores: how many it names, matched to stores already loaded, new, and seen
+    only in complaints, penalties or volumes (no register lists them); see docs/linking.md."""
+    linking = result.store_linking
+    if linking is None:
+        return
+    console.print(
+        f"stores in this file: {linking.in_file:,}; matched to stores already in the warehouse: "
+        f"{linking.matched:,}; new: {linking.new:,}; seen only in complaints/penalties/volumes "
+        f"(no register lists them): {linking.only_mentioned:,}"
+    )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+import opencc
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Lone UTF-16 surrogates (JSON "\ud800" decodes to one) cannot be stored as UTF-8 at all.
@@ -19,6 +22,18 @@ CONTROL_RE2 = r"[\x{00}-\x{08}\x{0b}\x{0c}\x{0e}-\x{1f}\x{7f}-\x{9f}\x{202a}-\x{
 def normalise_name(name: str) -> str:
     """Search key for a store or company name: NFKC, case-folded, spaces and punctuation removed."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", fix_surrogates(name)).casefold())
+
+
+def normalise_store_name(name: str) -> str:
+    """Identity key of a store or company name: `normalise_name`, then traditional Chinese
+    characters written as simplified (OpenCC t2s): 示例甲數碼旗艦店 and 示例甲数码旗舰店 are one key,
+    ＡＢＣ 旗舰店 and abc旗舰店 another. Exact: a different suffix or a typo is a different key."""
+    return _to_simplified().convert(normalise_name(name))
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
 
 
 def fix_surrogates(text: str) -> str:

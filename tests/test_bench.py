@@ -131,9 +131,9 @@ def test_replay_agrees_on_the_same_query(small_env: Path) -> None:
 def test_replay_fails_loudly_when_the_bare_answer_differs(small_env: Path) -> None:
     sql = "SELECT merchant_id, complaints_12m FROM merchant_scorecard WHERE platform = ?"
     with pytest.raises(AnswerMismatchError, match="rows"):
-        replay(sql, ["JD"], 2, bare_sql=sql + " LIMIT 1")
+        replay(sql, ["jd"], 2, bare_sql=sql + " LIMIT 1")
     with pytest.raises(AnswerMismatchError, match="complaints_12m"):
-        replay(sql, ["JD"], 2, bare_sql=sql.replace("complaints_12m", "complaints_12m + 1 AS complaints_12m"))
+        replay(sql, ["jd"], 2, bare_sql=sql.replace("complaints_12m", "complaints_12m + 1 AS complaints_12m"))
 
 
 def test_an_unordered_sample_is_compared_by_shape(small_env: Path) -> None:

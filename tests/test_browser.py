@@ -19,7 +19,7 @@ PAGES = {
     "store": ("store=demo%3Am3", PLOT),
     "consistency": ("", PLOT),
     "resolution": ("by=category", PLOT),
-    "downloads": ("table=complaints&platform=Tmall", "[data-testid='stDataFrame']"),
+    "downloads": ("table=complaints&platform=tmall", "[data-testid='stDataFrame']"),
     "methodology": ("", "[data-testid='stMain'] h1"),
 }
 

@@ -66,7 +66,7 @@ def test_markdown_name_is_not_rendered(hostile_url, browser):
 
 
 def test_overview_and_funnel_hovers_stay_inert(hostile_url, browser):
-    page, errors = open_page(browser, f"{hostile_url}/?lang=en&funnel=Tmall")
+    page, errors = open_page(browser, f"{hostile_url}/?lang=en&funnel=tmall")
     try:
         funnel = page.locator(".js-plotly-plot").nth(1)
         funnel.locator(".scatterlayer .trace .points path").first.wait_for(timeout=30_000)

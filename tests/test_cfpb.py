@@ -71,7 +71,7 @@ def test_real_recorded_complaints_load_over_http_with_mapped_values(warehouse):
             "quality",
             True,
             "CAPITAL ONE FINANCIAL CORPORATION",
-            "CFPB",
+            "cfpb",  # the platform code (data/reference/platforms.yml)
             None,
         )
     ]

@@ -39,11 +39,11 @@ def metric_values(at: AppTest) -> dict[str, str]:
 
 def test_overview_platform_filter_changes_headline_and_round_trips():
     everything = metric_values(open_page("overview"))
-    at = open_page("overview", platform="JD")
-    assert at.multiselect(key="platform").value == ["JD"]
+    at = open_page("overview", platform="jd")
+    assert at.multiselect(key="platform").value == ["jd"]
     assert metric_values(at)["Complaints"] != everything["Complaints"]
-    at.multiselect(key="platform").select("Tmall").run(timeout=60)
-    assert at.query_params["platform"] == ["JD", "Tmall"]
+    at.multiselect(key="platform").select("tmall").run(timeout=60)
+    assert at.query_params["platform"] == ["jd", "tmall"]
     at.multiselect(key="platform").set_value([]).run(timeout=60)
     assert "platform" not in at.query_params
     assert metric_values(at)["Complaints"] == everything["Complaints"]
@@ -238,7 +238,7 @@ def test_cached_overview_figures_follow_language_and_platform():
         return {store for trace in figure["data"] for store in trace.get("customdata") or []}
 
     default = open_page("overview", lang="en")
-    other = next(p for p in ("JD", "Amazon", "Tmall") if p != default.selectbox(key="funnel").value)
+    other = next(p for p in ("jd", "amazon", "tmall") if p != default.selectbox(key="funnel").value)
     other_stores = stores(figures(open_page("overview", lang="en", funnel=other))[1])
     assert other_stores and other_stores.isdisjoint(stores(english[1]))
 

@@ -35,8 +35,8 @@ def page_csv(params: dict, offered: dict) -> bytes:
     [
         ({"table": "complaints", "store": store_id("h-formula")}, ["--store", store_id("h-formula")]),
         (
-            {"table": "complaints", "platform": ["Tmall", "JD"], "period_from": "2026-01-01"},
-            ["--platform", "Tmall", "--platform", "JD", "--from", "2026-01-01"],
+            {"table": "complaints", "platform": ["tmall", "jd"], "period_from": "2026-01-01"},
+            ["--platform", "tmall", "--platform", "jd", "--from", "2026-01-01"],
         ),
         ({"table": "penalties", "violation": "counterfeit"}, ["--violation", "counterfeit"]),
         ({"table": "scorecards", "tier": "small"}, ["--tier", "small"]),

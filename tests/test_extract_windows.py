@@ -37,7 +37,7 @@ def _single_then_windowed(monkeypatch, write, tmp_path: Path, window_rows: int) 
     ("name", "filters"),
     [
         ("complaints", Filters()),
-        ("complaints", Filters(platforms=("Tmall", "JD"), date_from=date(2025, 6, 1))),
+        ("complaints", Filters(platforms=("tmall", "jd"), date_from=date(2025, 6, 1))),
         ("penalties", Filters()),
     ],
 )
@@ -101,7 +101,7 @@ def test_windows_cover_every_row_once_in_order_nulls_last():
 
 def test_preview_is_the_first_rows_of_the_file(con, tmp_path):
     dataset = DATASETS["complaints"]
-    filters = Filters(platforms=("Tmall",))
+    filters = Filters(platforms=("tmall",))
     sql, params = build_preview(dataset, filters, con, 10)
     preview = [row[0] for row in con.execute(sql, params).fetchall()]
     write_csv(dataset, filters, con, tmp_path / "c.csv")

@@ -39,7 +39,7 @@ def test_blackcat_example_loads_with_mapped_statuses_and_categories(warehouse):
         )
     }
     assert set(rows) == {"EX-17000001", "EX-17000002", "EX-17000003", "EX-17000004", "EX-17000005"}
-    assert rows["EX-17000001"][:4] == ("resolved", "已完成", "counterfeit", "淘宝")
+    assert rows["EX-17000001"][:4] == ("resolved", "已完成", "counterfeit", "taobao")  # 淘宝's code
     assert rows["EX-17000002"][:3] == ("open", "处理中", "quality")
     assert rows["EX-17000003"][:3] == ("open", "已回复", "not_as_described")
     assert rows["EX-17000004"][2] == "return_refused"
@@ -59,8 +59,8 @@ def test_blackcat_example_loads_with_mapped_statuses_and_categories(warehouse):
     stores = query(
         warehouse, "SELECT m.name, m.platform, e.name FROM merchants m LEFT JOIN entities e USING (entity_id)"
     )
-    assert ("示例甲数码旗舰店", "淘宝", "示例甲科技有限公司") in stores
-    assert ("示例丙生鲜店", "拼多多", None) in stores
+    assert ("示例甲数码旗舰店", "taobao", "示例甲科技有限公司") in stores
+    assert ("示例丙生鲜店", "pinduoduo", None) in stores
 
 
 def test_embedded_newlines_survive(warehouse):

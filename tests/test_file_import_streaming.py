@@ -127,6 +127,8 @@ class CountingContext:
         return record_id
     def emit_entity_once(self, record_id, name, raw, **columns):
         return record_id
+    def emit_once(self, table, row, raw):
+        pass
     def emit(self, table, row, raw):
         self.emitted += table == "complaints"
     def reject(self, *args, **kwargs):

@@ -75,13 +75,13 @@ def test_actions_load_as_penalties_of_their_institutions_and_a_rerun_duplicates_
     )
     assert penalties == [
         ("1:22-cv-00003", date(2022, 3, 15), Decimal("1.00"), "USD", "fine", "regulator", "CFPB",
-         "Alpha Bank, N.A.", "CFPB", True, "Civil Action 1:22-cv-00003; Post Order/Post Judgment; "
+         "Alpha Bank, N.A.", "cfpb", True, "Civil Action 1:22-cv-00003; Post Order/Post Judgment; "
          "redress: not published"),
         ("2023-CFPB-0002", date(2023, 1, 5), None, "USD", "fine", "regulator", "CFPB", "Beta Lending LLC",
-         "CFPB", True, "Administrative Proceeding 2023-CFPB-0002; Post Order/Post Judgment; "
+         "cfpb", True, "Administrative Proceeding 2023-CFPB-0002; Post Order/Post Judgment; "
          "redress: $19,800,000"),
         ("2024-CFPB-0001", date(2024, 10, 31), Decimal("1500000.00"), "USD", "fine", "regulator", "CFPB",
-         "Alpha Bank, N.A.", "CFPB", True, "Administrative Proceeding 2024-CFPB-0001; "
+         "Alpha Bank, N.A.", "cfpb", True, "Administrative Proceeding 2024-CFPB-0001; "
          "Post Order/Post Judgment; redress: not published"),
     ]  # fmt: skip
     # one store and one legal entity per institution; the pending action's institution has neither

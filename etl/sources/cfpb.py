@@ -22,6 +22,7 @@ import typer
 
 from etl.context import Page, PaginationError, RecordRejectedError, RunContext, SourceCommand, SourceMeta
 from etl.readers import read_lines, read_records
+from etl.reference import canonical_platform
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ META = SourceMeta(
 )
 BASE_URL_ENV = "STOREWATCH_CFPB_BASE_URL"
 DEFAULT_BASE_URL = "https://www.consumerfinance.gov/data-research/consumer-complaints/search/api/v1/"
-PLATFORM = "CFPB"
+PLATFORM = canonical_platform("CFPB")  # the code cfpb (data/reference/platforms.yml)
 PAGE_SIZE = 100  # the search API's largest page for hits
 # The API's deepest offset (ccdb5-api serializer: frm max_value=10000, a multiple of size); past it
 # only search_after pages on.

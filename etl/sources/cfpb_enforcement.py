@@ -22,6 +22,7 @@ import typer
 
 from etl.context import RecordRejectedError, RunContext, SourceCommand, SourceMeta
 from etl.readers import read_lines, read_records
+from etl.reference import canonical_platform
 
 META = SourceMeta(
     source_id="cfpb_enforcement",
@@ -36,7 +37,7 @@ META = SourceMeta(
     ),
     expect={"penalties": 1},  # a file that gives no penalty at all is not a list of actions
 )
-PLATFORM = "CFPB"
+PLATFORM = canonical_platform("CFPB")  # the code cfpb, as for CFPB complaints
 PENDING = "Pending Litigation"
 
 

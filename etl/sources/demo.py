@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import typer
 
 from etl.context import RunContext, SourceCommand, SourceMeta
+from etl.reference import canonical_platform
 from etl.sources import demo_names as names
 from etl.text import normalise_name
 
@@ -244,11 +245,13 @@ class DemoSource:
         entity = extend(entity, entity[predecessors])
         tier = self._tiers(platform, base_orders)
         platform_names = np.asarray(names.PLATFORMS, dtype=object)[platform]
+        platform_codes = np.asarray([canonical_platform(p) for p in names.PLATFORMS], dtype=object)[platform]
         store_name, brand = names.store_names(rng, platform_names, category)
         entity_brand = brand[:n_entities]
         return {
             "platform": platform,
             "platform_name": platform_names,
+            "platform_code": platform_codes,  # stored: Taobao here and 淘宝 in an import are both taobao
             "category": category,
             "base_orders": base_orders,
             "opened": opened,
@@ -372,7 +375,7 @@ class DemoSource:
                     "source_record_id": _ids("m", np.arange(n)),
                     "name": pa.array(stores["name"], pa.string()),
                     "name_normalised": pa.array([normalise_name(x) for x in stores["name"]], pa.string()),
-                    "platform": pa.array(stores["platform_name"], pa.string()),
+                    "platform": pa.array(stores["platform_code"], pa.string()),
                     "entity_id": _ids("demo:e", stores["entity"]),
                     "category": pa.array(
                         np.asarray(names.STORE_CATEGORIES, dtype=object)[stores["category"]], pa.string()
@@ -532,7 +535,7 @@ class DemoSource:
             {
                 "source_record_id": _ids("c", ids),
                 "merchant_id": _ids("demo:m", store),
-                "platform": pa.array(stores["platform_name"][store], pa.string()),
+                "platform": pa.array(stores["platform_code"][store], pa.string()),
                 "filed_at": pa.array(filed),
                 "first_response_at": pa.array(first_response, mask=no_response),
                 "closed_at": pa.array(closed, mask=still_open),

@@ -1,10 +1,13 @@
-"""File import: CSV, JSON or NDJSON complaints or penalties, mapped by a declarative TOML/YAML file.
+"""File import: CSV, JSON or NDJSON records mapped by a declarative TOML/YAML file into one target:
+complaints, penalties, stores (a store register), volumes (store x month) or entities.
 
-A mapping names the target table, the record id, the store (and optionally its legal entity), and
+A mapping names the target, the record id, the store (and optionally its legal entity), and
 for each target column where its value comes from: a source column, a constant, a value map, or
 keywords found in the text. Dates are parsed with the mapping's formats in its time zone and
-stored in UTC. Rows that do not fit go to quarantine with the column and the reason.
-See docs/mapping_reference.md for the columns a mapping may set and data/mappings/ for worked examples.
+stored in UTC. Rows that do not fit go to quarantine with the column and the reason. Stores and
+entities are identified as docs/linking.md says (etl/sources/file_identity.py), whichever mapping
+names them. See docs/mapping_reference.md for the columns a mapping may set and data/mappings/
+for worked examples.
 """
 
 from __future__ import annotations
@@ -24,13 +27,26 @@ import yaml
 from etl.context import RecordRejectedError, RunContext, SourceCommand, SourceMeta, SourceSetupError
 from etl.ids import raw_hash
 from etl.readers import UnreadableRecord, guess_format, read_lines, read_records
-from etl.text import fix_surrogates
+from etl.sources.file_identity import EntityRef, StoreRef, entity_ref, parse_month, store_ref, volume_id
+from etl.text import fix_surrogates, normalise_store_name
 
-TARGETS = ("complaints", "penalties")
+# target -> the table it loads
+TARGET_TABLES = {
+    "complaints": "complaints",
+    "penalties": "penalties",
+    "stores": "merchants",
+    "volumes": "merchant_volume",
+    "entities": "entities",
+}
+TARGETS = tuple(TARGET_TABLES)
 TIMESTAMP_COLUMNS = {"filed_at", "forwarded_at", "first_response_at", "closed_at"}
-DATE_COLUMNS = {"decided_at"}
+DATE_COLUMNS = {"decided_at", "opened_on", "closed_on"}
+MONTH_COLUMNS = {"period"}  # a month (file_identity.parse_month), stored as its first day
 DECIMAL_COLUMNS = {"amount_claimed", "fine_amount"}
 INTEGER_COLUMNS = {"points", "duration_days", "narrative_masked_items"}
+# read as amounts / whole numbers like the two above, stored as DOUBLE / BIGINT
+DOUBLE_COLUMNS = {"size_measure", "gmv"}
+BIGINT_COLUMNS = {"orders"}
 BOOLEAN_COLUMNS = {"timely_response", "consumer_disputed", "platform_intervened"}
 YES_WORDS = {"true", "yes", "y", "1", "是", "有"}
 NO_WORDS = {"false", "no", "n", "0", "否", "无"}
@@ -46,9 +62,27 @@ FILLED_BY_IMPORT = (
     "fetched_at",
     "raw_hash",
     "run_id",
+    "name_normalised",
+    "platform_store_id",
+    "listed_in_register",
 )
+# Ids, provenance and run columns: the loader's alone. A mapping that sets one is refused, so no
+# file can rewrite another source's record (issue 18).
+PROTECTED_COLUMNS = (
+    "complaint_id",
+    "penalty_id",
+    "merchant_id",
+    "entity_id",
+    "volume_id",
+    "source_id",
+    "source_record_id",
+    "fetched_at",
+    "raw_hash",
+    "run_id",
+)
+_MAPPED_SECTIONS = ("columns", "constants", "defaults", "values", "keywords")
 # Taken from the record's store when the mapping does not set them.
-STORE_DEFAULTS = {"complaints": ("platform",)}
+STORE_DEFAULTS = {"complaints": ("platform",), "stores": ("name", "platform")}
 DEFAULT_NULLS = ["", "None", "NULL", "null", "N/A", "NA", "-"]
 DEFAULT_DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 DEFAULT_TIMEZONE = "UTC"
@@ -71,13 +105,27 @@ def load_mapping(path: Path) -> dict[str, Any]:
         raise MappingError(f"{path}: a mapping must be a table/dictionary")
     if mapping.get("target") not in TARGETS:
         raise MappingError(f"{path}: target must be one of {TARGETS}, not {mapping.get('target')!r}")
-    for key in ("source", "record_id", "store", "columns"):
+    needed = ("source", "record_id", "columns") + (() if mapping["target"] == "entities" else ("store",))
+    for key in needed:
         if key not in mapping:
             raise MappingError(f"{path}: missing '{key}'")
     for key in ("id", "name", "publisher"):
         if key not in mapping["source"]:
             raise MappingError(f"{path}: source.{key} is required")
+    _refuse_protected_columns(path, mapping)
+    if mapping["target"] == "entities" and "parent" in mapping["columns"]:
+        mapping["columns"]["parent_name"] = mapping["columns"].pop("parent")
     return mapping
+
+
+def _refuse_protected_columns(path: Path, mapping: dict[str, Any]) -> None:
+    for section in _MAPPED_SECTIONS:
+        for column in mapping.get(section) or {}:
+            if column in PROTECTED_COLUMNS:
+                raise MappingError(
+                    f"{path}: {section}.{column}: {column} is filled by the loader (ids, provenance and "
+                    "run columns are never set by a mapping)"
+                )
 
 
 class RecordMapper:
@@ -120,23 +168,26 @@ class RecordMapper:
             raise RecordRejectedError("record id missing", "source_record_id")
         return "|".join(parts)  # type: ignore[arg-type]
 
-    def store(self, record: dict) -> tuple[str, str, str]:
-        """(store key, store name, platform) of a record."""
+    def store(self, record: dict) -> StoreRef:
+        """The store a record names (`store:` name, platform or platform_column, store_id)."""
         spec = self.mapping["store"]
-        keys = [
-            self.cell(record, c) for c in ([spec["key"]] if isinstance(spec["key"], str) else spec["key"])
-        ]
-        name = self.cell(record, spec.get("name", spec["key"]))
-        if name is None or any(k is None for k in keys):
-            raise RecordRejectedError("store name missing", "merchant_id")
+        name_column = spec.get("name") or (spec["key"] if isinstance(spec.get("key"), str) else None)
         platform = self.cell(record, spec["platform_column"]) if "platform_column" in spec else None
-        platform = platform or spec.get("platform")
-        if not platform:
-            raise RecordRejectedError("platform missing", "platform")
-        return "|".join(keys), name, platform  # type: ignore[arg-type]
+        return store_ref(
+            self._spec_cell(record, name_column),
+            platform or spec.get("platform"),
+            self._spec_cell(record, spec.get("store_id")),
+        )
 
-    def entity(self, record: dict) -> str | None:
-        column = self.mapping["store"].get("entity")
+    def entity(self, record: dict) -> EntityRef | None:
+        """The legal entity a record's store block names (`entity`, `registration_number`), if any."""
+        spec = self.mapping.get("store") or {}
+        return entity_ref(
+            self._spec_cell(record, spec.get("entity")),
+            self._spec_cell(record, spec.get("registration_number")),
+        )
+
+    def _spec_cell(self, record: dict, column: str | None) -> str | None:
         return self.cell(record, column) if column else None
 
     def value(self, record: dict, target: str) -> Any:
@@ -175,7 +226,7 @@ class RecordMapper:
                 raise RecordRejectedError(f"date out of range: {text!r} in column {where}", target) from exc
         if target in DATE_COLUMNS:
             return self.parse_datetime(text, target, where).date()
-        if target in DECIMAL_COLUMNS:
+        if target in DECIMAL_COLUMNS or target in DOUBLE_COLUMNS:
             cleaned = text.replace(",", "").replace("¥", "").replace("$", "").replace("元", "").strip()
             try:
                 amount = Decimal(cleaned)
@@ -184,8 +235,9 @@ class RecordMapper:
             if not amount.is_finite() or abs(amount) >= _MAX_DECIMAL:
                 raise RecordRejectedError(f"amount out of range: {text!r} in column {where}", target)
             # to the stored scale now: Arrow cannot stage a decimal like 1e-308 (precision 321)
-            return amount.quantize(_CENTS, rounding=ROUND_HALF_EVEN)
-        if target in INTEGER_COLUMNS:
+            cents = amount.quantize(_CENTS, rounding=ROUND_HALF_EVEN)
+            return float(cents) if target in DOUBLE_COLUMNS else cents
+        if target in INTEGER_COLUMNS or target in BIGINT_COLUMNS:
             try:
                 number = int(text.replace(",", ""))
             except ValueError as exc:
@@ -220,7 +272,12 @@ class RecordMapper:
 
 
 # The times a record carries; the latest of them in a file is how far the file is known complete.
-EVENT_COLUMNS = {"complaints": ("filed_at", "first_response_at", "closed_at"), "penalties": ("decided_at",)}
+EVENT_COLUMNS = {
+    "complaints": ("filed_at", "first_response_at", "closed_at"),
+    "penalties": ("decided_at",),
+    "stores": ("opened_on", "closed_on"),
+    "volumes": ("period",),
+}
 
 
 def _as_datetime(value: object) -> datetime | None:
@@ -264,47 +321,74 @@ class FileImportSource:
 
     def extract(self, ctx: RunContext) -> None:
         target = self.mapper.target
+        table = TARGET_TABLES[target]
         task = ctx.progress.task(f"{self.meta.source_id}: {self.path.name}")
         latest: datetime | None = None
         for record in self.records():
             task.advance()
             record_id = None
             if isinstance(record, UnreadableRecord):
-                ctx.reject(target, None, record.reason, record.raw)
+                ctx.reject(table, None, record.reason, record.raw)
                 continue
             if not isinstance(record, dict):
-                ctx.reject(target, None, "record is not an object", record)
+                ctx.reject(table, None, "record is not an object", record)
                 continue
             try:
                 record_id = self.mapper.record_id(record)
-                store_key, store_name, platform = self.mapper.store(record)
-                entity_name = self.mapper.entity(record)
-                row = self.mapper.row(record)
+                row = self.target_row(ctx, record)
             except RecordRejectedError as exc:
-                ctx.reject(target, record_id, exc.reason, record, exc.column)
+                ctx.reject(table, record_id, exc.reason, record, exc.column)
                 continue
-            entity_id = None
-            if entity_name:
-                entity_id = ctx.emit_entity_once(
-                    "entity|" + entity_name, entity_name, {"entity": entity_name}
-                )
-            store_raw = {"store": store_key, "name": store_name, "platform": platform, "entity": entity_name}
-            merchant_id = ctx.emit_store_once(
-                "store|" + store_key, store_name, platform, store_raw, entity_id=entity_id
-            )
-            row.update(source_record_id=record_id, merchant_id=merchant_id)
-            if "platform" in STORE_DEFAULTS.get(target, ()):
-                row.setdefault("platform", platform)
-            elif entity_id is not None:
-                row.setdefault("entity_id", entity_id)
+            row["source_record_id"] = record_id
             for column in EVENT_COLUMNS.get(target, ()):
                 moment = _as_datetime(row.get(column))
                 # a time after the run is an error the loader quarantines, not a completeness date
                 if moment is not None and moment <= ctx.started_at and (latest is None or moment > latest):
                     latest = moment
-            ctx.emit(target, row, record)
+            ctx.emit(table, row, record)
         if self.as_of is not None or latest is not None:
             ctx.as_of = self.as_of or latest
+
+    def target_row(self, ctx: RunContext, record: dict) -> dict[str, Any]:
+        """The target table's row for a record; stores and entities it mentions are staged on the way."""
+        target = self.mapper.target
+        if target == "entities":
+            return self.entity_row(record)
+        store = self.mapper.store(record)
+        entity = self.mapper.entity(record)
+        row = self.mapper.row(record)
+        if entity is not None:
+            ctx.emit_once("entities", *entity.mention())
+        if target == "stores":
+            entity_id = entity.entity_id if entity else None
+            return {**row, **store.columns(), "entity_id": entity_id, "listed_in_register": True}
+        ctx.emit_once("merchants", *store.mention(entity))
+        row["merchant_id"] = store.merchant_id
+        if target == "volumes":
+            period = row.get("period")
+            row["period"] = parse_month(str(period), self.mapper.columns.get("period")) if period else None
+            if row["period"] is None:
+                raise RecordRejectedError("period missing", "period")
+            row["volume_id"] = volume_id(store.merchant_id, row["period"])
+        elif "platform" in STORE_DEFAULTS.get(target, ()):
+            row.setdefault("platform", store.platform)
+        elif entity is not None:
+            row.setdefault("entity_id", entity.entity_id)
+        return row
+
+    def entity_row(self, record: dict) -> dict[str, Any]:
+        """An entities register's row: its id from its registration number, else its name."""
+        row = self.mapper.row(record)
+        entity = entity_ref(row.get("name"), row.get("registration_number"))
+        if entity is None:
+            raise RecordRejectedError("entity name missing", "name")
+        return {
+            **row,
+            "entity_id": entity.entity_id,
+            "name": entity.name,
+            "name_normalised": normalise_store_name(entity.name),
+            "listed_in_register": True,
+        }
 
 
 @dataclass(frozen=True)
@@ -332,7 +416,8 @@ class ImportParams:
 
 
 def build(params: ImportParams) -> FileImportSource:
-    """Load complaints or penalties from a file through a declarative mapping; bad rows are quarantined."""
+    """Load complaints, penalties, a store register, monthly volumes or entities from a file through a
+    declarative mapping; bad rows are quarantined. Stores link across files as docs/linking.md says."""
     try:
         day = date.fromisoformat(params.as_of) if params.as_of else None
     except ValueError as exc:

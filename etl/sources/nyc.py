@@ -25,6 +25,7 @@ import httpx
 import typer
 
 from etl.context import Page, PaginationError, RecordRejectedError, RunContext, SourceCommand, SourceMeta
+from etl.reference import canonical_platform
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ META = SourceMeta(
 )
 BASE_URL_ENV = "STOREWATCH_NYC_BASE_URL"
 DEFAULT_BASE_URL = "https://data.cityofnewyork.us"
-PLATFORM = "NYC DCWP"
+PLATFORM = canonical_platform("NYC DCWP")  # the code nyc_dcwp (data/reference/platforms.yml)
 COMPLAINTS = "nre2-6m2s"
 CHARGES = "5fn4-dr26"
 PAGE_SIZE = 1000

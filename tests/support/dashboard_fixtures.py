@@ -20,18 +20,26 @@ DASHBOARD_DEMO = DemoConfig(complaints=3_000, seed=11)
 # Spreadsheets run a cell starting with = as a formula; the extract must neutralise it.
 FORMULA_STORE = '=HYPERLINK("http://evil.invalid","click")'
 PLANTED_STORES = [
-    {"id": "formula-store", "name": FORMULA_STORE, "platform": "Tmall"},
-    {"id": "plain-store", "name": "Plain Fixture Store", "platform": "Tmall"},
+    {"id": "formula-store", "name": FORMULA_STORE, "platform": "tmall"},
+    {"id": "plain-store", "name": "Plain Fixture Store", "platform": "tmall"},
 ]
 PLANTED_COMPLAINTS = [
     {
         "id": f"fc{i}",
         "store": "formula-store",
         "filed": f"2026-03-0{i + 1}T10:00:00",
-        "platform": "Tmall",
+        "platform": "tmall",
     }
     for i in range(3)
-] + [{"id": "pc0", "store": "plain-store", "filed": "2026-03-05T10:00:00", "closed": "2026-03-06T10:00:00"}]
+] + [
+    {
+        "id": "pc0",
+        "store": "plain-store",
+        "filed": "2026-03-05T10:00:00",
+        "closed": "2026-03-06T10:00:00",
+        "platform": "tmall",
+    }
+]
 
 
 page = script  # the page script's path, as AppTest.switch_page takes it

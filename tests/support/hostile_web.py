@@ -95,7 +95,7 @@ class HostileSource:
             {"id": "ent"},
         )
         for index, (key, name) in enumerate(STORE_NAMES.items()):
-            platform = HOSTILE_PLATFORM if key == "h-emoji" else "Tmall"
+            platform = HOSTILE_PLATFORM if key == "h-emoji" else "tmall"
             ctx.emit(
                 "merchants",
                 {

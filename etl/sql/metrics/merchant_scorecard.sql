@@ -1,5 +1,6 @@
 -- merchant_scorecard: one row per store.
--- Window: complaints filed in the 12 months ending at as_of; penalties decided in the 24 months.
+-- Window: complaints filed in the 12 months ending at the store's as_of (merchant_tiers.as_of, via
+-- store_dispute_counts); penalties decided in the 24 months.
 -- dispute_rate = 1000 * disputes_12m / orders_12m with the 95 % Wilson interval (closed form);
 --   NULL with rate_available = false when orders are unknown.
 -- shrunk_rate: empirical Bayes, posterior mean (x + a) / (n + a + b) under the platform x size tier
@@ -15,7 +16,7 @@
 CREATE OR REPLACE TABLE merchant_scorecard AS
 WITH counts AS (
     SELECT d.*, m.name, m.name_normalised, m.category, m.entity_id, m.source_id, m.opened_on, m.closed_on,
-           s.is_synthetic, s.as_of
+           s.is_synthetic
     FROM store_dispute_counts d
     JOIN merchants m USING (merchant_id)
     JOIN sources s ON s.source_id = m.source_id
@@ -38,9 +39,8 @@ penalties_24m AS (
     FROM (
         SELECT p.merchant_id, p.sanction_type, count(*) AS n
         FROM penalties p
-        JOIN merchants m USING (merchant_id)
-        JOIN sources s ON s.source_id = m.source_id
-        WHERE p.decided_at > s.as_of - INTERVAL (long_window_months()) MONTH
+        JOIN store_dispute_counts d USING (merchant_id)
+        WHERE p.decided_at > d.as_of - INTERVAL (long_window_months()) MONTH
         GROUP BY ALL
     )
     GROUP BY merchant_id

@@ -1,27 +1,25 @@
 -- penalty_consistency: violation type x size tier (the store's current tier).
--- Penalties decided in the 24 months ending at as_of. sanction_rate = 1000 * penalties /
--- complaints of the violation's matching category (violation_types.matching_category) filed
--- against stores of that tier in the same 24 months. Severity on the ordinal sanction_scale
+-- Penalties decided in the 24 months ending at the store's as_of (merchant_tiers.as_of).
+-- sanction_rate = 1000 * penalties / complaints of the violation's matching category
+-- (violation_types.matching_category) filed against stores of that tier in the same 24 months. Severity on the ordinal sanction_scale
 -- (1 warning .. 7 closure); share_severe = fine (5) or worse. fines_per_1000_orders = total fines
 -- / orders of the tier's stores with known orders over the 24 months, x 1000. Fewer than 25
 -- penalties (min_records): too_few_records.
--- reads: penalties, merchant_tiers, sources, sanction_scale, complaints, violation_types
+-- reads: penalties, merchant_tiers, sanction_scale, complaints, violation_types
 CREATE OR REPLACE TABLE penalty_consistency AS
 WITH recent AS (
     SELECT p.*, t.size_tier, sc.severity
     FROM penalties p
     JOIN merchant_tiers t USING (merchant_id)
-    JOIN sources s ON s.source_id = t.source_id
     JOIN sanction_scale sc USING (sanction_type)
-    WHERE p.decided_at > s.as_of - INTERVAL (long_window_months()) MONTH
+    WHERE p.decided_at > t.as_of - INTERVAL (long_window_months()) MONTH
 ),
 matching AS (
     SELECT v.violation_type, t.size_tier, count(*) AS matching_complaints
     FROM complaints c
     JOIN merchant_tiers t USING (merchant_id)
-    JOIN sources s ON s.source_id = t.source_id
     JOIN violation_types v ON v.matching_category = c.category
-    WHERE c.filed_at > s.as_of - INTERVAL (long_window_months()) MONTH
+    WHERE c.filed_at > t.as_of - INTERVAL (long_window_months()) MONTH
     GROUP BY ALL
 ),
 tier_orders AS (

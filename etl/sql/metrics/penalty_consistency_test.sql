@@ -9,15 +9,15 @@
 -- table) 95 % interval excludes 1, so that with no real difference the table as a whole raises a
 -- false flag at most 5 % of the time. Fewer than 25 penalties (min_records) on either side: not
 -- enough data.
--- reads: penalties, merchant_tiers, sources, sanction_scale, violation_types
+-- Penalties decided in the 24 months ending at the store's as_of (merchant_tiers.as_of).
+-- reads: penalties, merchant_tiers, sanction_scale, violation_types
 CREATE OR REPLACE TABLE penalty_consistency_test AS
 WITH recent AS (
     SELECT p.violation_type, p.merchant_id, t.platform, t.size_tier, sc.severity >= 3 AS severe
     FROM penalties p
     JOIN merchant_tiers t USING (merchant_id)
-    JOIN sources s ON s.source_id = t.source_id
     JOIN sanction_scale sc USING (sanction_type)
-    WHERE p.decided_at > s.as_of - INTERVAL (long_window_months()) MONTH AND t.size_tier IN ('small', 'large', 'top')
+    WHERE p.decided_at > t.as_of - INTERVAL (long_window_months()) MONTH AND t.size_tier IN ('small', 'large', 'top')
 ),
 comparisons AS (
     SELECT violation_type AS comparison, platform AS stratum, size_tier, severe FROM recent
