@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import duckdb
 
+from etl import reference
 from etl.exports.catalogue import Dataset, Filters, existing_tables
 
 # The tiers etl/sql/metrics/merchant_tiers.sql assigns, smallest first.
@@ -120,20 +121,11 @@ def _distinct(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
 
 
 def _platform_synonyms(con: duckdb.DuckDBPyConnection) -> list[list[str]]:
-    """Each platform's code, labels and aliases (the `platforms` reference table), as one group."""
-    cursor = con.execute("SELECT * FROM platforms")
-    names = [column[0] for column in cursor.description]
-    groups = []
-    for row in cursor.fetchall():
-        record = dict(zip(names, row, strict=True))
-        group = [record.get(key) for key in ("code", "label_en", "label_zh")]
-        aliases = record.get("aliases") or []
-        if isinstance(aliases, str):
-            aliases = aliases.replace(";", ",").split(",")
-        groups.append(
-            [str(term).strip() for term in [*group, *aliases] if term is not None and str(term).strip()]
-        )
-    return groups
+    """Each platform's code and labels (the `platforms` table) with the shipped spellings
+    (data/reference/platforms.yml), as one group: `淘宝网` selects the stored `taobao`."""
+    aliases = {platform.code: platform.aliases for platform in reference.platforms()}
+    rows = con.execute("SELECT platform, label_en, label_zh FROM platforms").fetchall()
+    return [[code, label_en, label_zh, *aliases.get(code, ())] for code, label_en, label_zh in rows]
 
 
 def _terms(stored: set[str], groups: list[list[str]]) -> dict[str, set[str]]:
