@@ -15,6 +15,7 @@ from etl.bench_cli import bench
 from etl.docs import docs
 from etl.export_cli import export
 from etl.prune_cli import prune_raw
+from etl.quarantine_cli import quarantine
 from etl.settings import PROJECT_ROOT, load_settings
 from etl.source_cli import add_source_commands, run_and_report
 from etl.warehouse import Warehouse
@@ -67,6 +68,7 @@ def etl_status(
 
 
 etl_app.command("prune-raw")(prune_raw)
+etl_app.command("quarantine")(quarantine)
 
 
 @app.command()

@@ -3,8 +3,8 @@ with a few examples; and the rule that a run which kept none of a table's record
 
 Reasons quote the values at fault ("unreadable date '2025/13/40' in column '投诉时间'"), so one
 mistake would be thousands of reasons: they are grouped by their kind, the reason with its quoted
-values replaced by `…` (a quoted source column name, after "column ", is kept), and the values
-become the examples.
+values replaced by `…` (a quoted source column name, after "column ", and a bracketed list are
+kept), and the values become the examples.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import duckdb
 from etl.load import TableCounts
 
 EXAMPLES = 3  # records shown per reason
-# a Python repr of a text: '...' or "..." (with escapes); the values reasons quote
-_QUOTED = re.compile(r"""(column )?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+# a Python repr of a text: '...' or "..." (with escapes), the values reasons quote; a bracketed list
+# (the date formats tried) is part of the kind, as is a column name
+_QUOTED = re.compile(r"""(\[[^\]]*\])|(column )?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 
 
 @dataclass
@@ -52,21 +53,22 @@ def reason_kind(reason: str) -> tuple[str, list[str]]:
     values: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
-        if match.group(1):  # a column name: part of the kind
+        if match.group(1) or match.group(2):  # a list or a column name: part of the kind
             return match.group(0)
-        values.append(match.group(2))
+        values.append(match.group(3))
         return "…"
 
     return _QUOTED.sub(replace, reason), values
 
 
 def summarise_quarantine(con: duckdb.DuckDBPyConnection, run_id: str) -> list[QuarantineReason]:
-    """This run's quarantine rows grouped by table, column and reason kind, most frequent first."""
+    """This run's quarantine rows grouped by table, column and reason kind, most frequent first;
+    the examples are the first records met."""
     rows = con.execute(
         """
         SELECT target_table, column_name, reason, count(*),
-               list(coalesce(source_record_id, left(raw, 40)) ORDER BY quarantined_at)[1:3]
-        FROM quarantine WHERE run_id = ? GROUP BY ALL
+               list(coalesce(source_record_id, left(raw, 40)) ORDER BY rowid)[1:3]
+        FROM quarantine WHERE run_id = ? GROUP BY ALL ORDER BY min(rowid)
         """,
         [run_id],
     ).fetchall()
