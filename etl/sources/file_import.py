@@ -77,6 +77,19 @@ class MappingError(ValueError):
 
 
 def load_mapping(path: Path) -> dict[str, Any]:
+    """Read a TOML or YAML mapping, check its required parts, and refuse it at its first problem
+    (etl/mapping_check.py: an unknown target column, a code outside its vocabulary)."""
+    mapping = read_mapping(path)
+    # imported here: mapping_check reads this module's tables
+    from etl.mapping_check import mapping_problems
+
+    problems = mapping_problems(mapping)
+    if problems:  # one line, before any row is read
+        raise MappingError(f"{path}: {problems[0]}")
+    return mapping
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
     """Read a TOML or YAML mapping and check its required parts."""
     text = Path(path).read_text(encoding="utf-8-sig")
     mapping = tomllib.loads(text) if Path(path).suffix == ".toml" else yaml.safe_load(text)
@@ -385,6 +398,15 @@ class ImportParams:
             "are censored there. Default: the latest time any record in the file carries.",
         ),
     ] = None
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check the mapping against the file's header and first rows (--sample); write "
+            "nothing; exit 0 when it fits, 1 otherwise.",
+        ),
+    ] = False
+    sample: Annotated[int, typer.Option(min=1, help="Rows --check reads from the start of the file.")] = 1000
 
 
 def build(params: ImportParams) -> FileImportSource:
@@ -394,10 +416,26 @@ def build(params: ImportParams) -> FileImportSource:
     except ValueError as exc:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {params.as_of!r}", param_hint="--as-of") from exc
     complete_to = datetime.combine(day, time(23, 59, 59)) if day else None
+    if params.check:
+        check(params)
     try:
         return FileImportSource(params.file, params.mapping, as_of=complete_to)
     except (MappingError, ValueError) as exc:
         raise SourceSetupError(f"bad mapping: {exc}") from exc
+
+
+def check(params: ImportParams) -> None:
+    """--check: report how the mapping fits the file and exit (0 when it does, 1 otherwise)."""
+    from etl.mapping_check import check_mapping, print_report
+
+    try:
+        mapping = read_mapping(params.mapping)
+    except MappingError as exc:
+        typer.echo(f"NOT OK: {exc}")
+        raise typer.Exit(1) from exc
+    report = check_mapping(params.file, mapping, params.sample)
+    print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 COMMAND = SourceCommand(name="import", params=ImportParams, build=build)
