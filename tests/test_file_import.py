@@ -183,7 +183,13 @@ def test_nyc_old_csv_export_loads_through_the_shipped_mapping(warehouse):
         "AND outcome = 'Bill Reduced - BLR' AND filed_at::DATE = DATE '2019-02-07'",
     )
     assert row == [
-        ("resolved", "other", "2019-02-07 05:00:00", "2019-02-14 05:00:00", "DYNAMIC RECOVERY SOLUTIONS LLC")
+        (
+            "resolved",
+            "billing_dispute",  # Billing Dispute - B02
+            "2019-02-07 05:00:00",
+            "2019-02-14 05:00:00",
+            "DYNAMIC RECOVERY SOLUTIONS LLC",
+        )
     ]
 
 
