@@ -17,6 +17,7 @@ from etl.cli_errors import fail, say
 from etl.docs import docs
 from etl.export_cli import export
 from etl.prune_cli import prune_raw
+from etl.quarantine_cli import quarantine
 from etl.settings import DEMO_WAREHOUSE, PROJECT_ROOT, child_environment, choose_warehouse, load_settings
 from etl.source_cli import add_source_commands, run_and_report
 from etl.warehouse import Warehouse
@@ -101,6 +102,7 @@ def etl_status(
 
 
 etl_app.command("prune-raw")(prune_raw)
+etl_app.command("quarantine")(quarantine)
 
 
 @app.command("warehouses")

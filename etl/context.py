@@ -11,7 +11,7 @@ from etl/load.py.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,6 +133,9 @@ class RunContext:
         # records are complete up to here (open complaints are censored here); default: the run's start
         self.as_of: datetime | None = None
         self.dry_run = dry_run
+        # per `table.column` of an open vocabulary, the source texts that landed as `other`: the run
+        # summary and etl_runs.notes report them (a source counts them here, see file_import.py)
+        self.mapped_to_other: dict[str, Counter[str]] = {}
         self.staging = Staging(con, run_id, meta.source_id, started_at)
         # the only place that decides: a dry run writes nothing that outlives it, raw pages included
         self.raw_archive = None if dry_run else RawArchive.for_run(settings.raw_dir, meta.source_id, run_id)

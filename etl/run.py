@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -17,14 +18,23 @@ from etl.context import RunContext, Source, SourceMeta, Watermark
 from etl.load import StoreLinking, TableCounts, merge_staged
 from etl.metrics import build_metrics
 from etl.progress import Progress, SilentProgress
-from etl.reference import load_platforms
-from etl.schema import migrate
+from etl.quarantine_report import (
+    NothingLoadedError,
+    QuarantineReason,
+    summarise_quarantine,
+    tables_with_nothing_loaded,
+)
+from etl.schema import prepare
 from etl.settings import load_settings
 from etl.warehouse import JournalEntry, Warehouse, utc_now
 
 
 class ExpectationError(RuntimeError):
     """A run that ends with fewer rows than its source declares a healthy run has (meta.expect)."""
+
+
+# Distinct source words kept per column in etl_runs.notes (the counts of the rest are summed).
+_NOTED_WORDS = 50
 
 
 class RunResult:
@@ -34,12 +44,18 @@ class RunResult:
         path: Path,
         counts: dict[str, TableCounts],
         store_linking: StoreLinking | None = None,
+        quarantine_reasons: list[QuarantineReason] | None = None,
+        mapped_to_other: dict[str, Counter[str]] | None = None,
     ) -> None:
         self.run_id = run_id
         self.path = path
         self.counts = counts
         # file imports: how the file's stores met the warehouse's (None for other sources)
         self.store_linking = store_linking
+        # this run's quarantined records by table, column and kind of reason, most frequent first
+        self.quarantine_reasons = quarantine_reasons or []
+        # per `table.column` of an open vocabulary, the source words that landed as `other`
+        self.mapped_to_other = mapped_to_other or {}
 
     def total(self, field: str) -> int:
         return sum(getattr(counts, field) for counts in self.counts.values())
@@ -86,8 +102,7 @@ def run_source(
         try:
             con = duckdb.connect(str(path))
             duckdb_settings.limit_build_memory(con, settings.build_memory_limit)
-            migrate(con)
-            load_platforms(con)
+            prepare(con)
             stored_watermark = _previous_watermark(con, meta.source_id)
             ctx = RunContext(
                 run_id=run_id,
@@ -105,6 +120,11 @@ def run_source(
             watermark = _dump_watermark(meta, ctx.watermark) or stored_watermark
             phase("extracted")
             counts = merge_staged(ctx.staging, meta.write_disposition)
+            # before re-met records are forgotten: the summary reports every record this run rejected
+            reasons = summarise_quarantine(con, run_id)
+            empty = tables_with_nothing_loaded(counts)
+            if empty:
+                raise NothingLoadedError(empty, reasons)
             _forget_requarantined(con, run_id)
             _check_expectations(con, meta)
             phase("merged")
@@ -115,7 +135,8 @@ def run_source(
             build_metrics(con, progress)
             phase("metrics_built")
             _record_failed_runs(con, warehouse)
-            _record_run(con, ctx, counts, path.name, params, watermark)
+            notes = _run_notes(ctx.mapped_to_other, reasons)
+            _record_run(con, ctx, counts, path.name, params, watermark, notes)
             con.execute("CHECKPOINT")
             con.close()
             con = None
@@ -146,7 +167,7 @@ def run_source(
         warehouse.write_journal(entry)
         phase("journaled")
         warehouse.prune(settings.version_grace_seconds)
-        return RunResult(run_id, path, counts, ctx.staging.store_linking)
+        return RunResult(run_id, path, counts, ctx.staging.store_linking, reasons, ctx.mapped_to_other)
 
 
 # The phase boundaries a run passes, in order (a dry run skips 'published').
@@ -244,12 +265,13 @@ def _record_run(
     file_name: str,
     params: dict[str, Any],
     watermark: str | None,
+    notes: dict[str, Any],
 ) -> None:
     totals = {name: sum(getattr(c, name) for c in counts.values()) for name in asdict(TableCounts())}
     con.execute(
         "INSERT INTO etl_runs (run_id, source_id, started_at, finished_at, status, seen, inserted, "
         "updated, unchanged, deleted, quarantined, table_counts, watermark, params, error, "
-        "warehouse_file) VALUES (?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        "warehouse_file, notes) VALUES (?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
         [
             ctx.run_id,
             ctx.meta.source_id,
@@ -265,8 +287,19 @@ def _record_run(
             watermark,
             json.dumps(params, default=str),
             file_name,
+            json.dumps(notes, ensure_ascii=False),
         ],
     )
+
+
+def _run_notes(mapped_to_other: dict[str, Counter[str]], reasons: list[QuarantineReason]) -> dict[str, Any]:
+    """etl_runs.notes: the words taken as `other` (the most frequent, the rest summed), the reasons."""
+    mapped: dict[str, dict[str, int]] = {}
+    for column, words in mapped_to_other.items():
+        top = dict(words.most_common(_NOTED_WORDS))
+        rest = sum(words.values()) - sum(top.values())
+        mapped[column] = top | ({"…": rest} if rest else {})
+    return {"mapped_to_other": mapped, "quarantine_reasons": [asdict(r) for r in reasons]}
 
 
 def _record_failed_runs(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:

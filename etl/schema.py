@@ -1,4 +1,5 @@
-"""Versioned schema: apply etl/sql/schema/NNN_*.sql files not yet recorded in the warehouse."""
+"""Versioned schema: apply etl/sql/schema/NNN_*.sql files not yet recorded in the warehouse, then
+load the reference vocabularies (data/reference/vocabularies.yml)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from pathlib import Path
 
 import duckdb
+
+from etl.vocabularies import load_vocabularies
 
 SCHEMA_DIR = Path(__file__).parent / "sql" / "schema"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -35,15 +38,19 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Bring the schema up to date; returns the versions applied."""
+    """Bring the schema up to date; returns the versions applied.
+
+    Every version not recorded is applied, in order, not only those above the highest recorded:
+    migrations written on parallel branches may be merged with a lower number than one already applied.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
     )
-    have = current_version(con)
+    have = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, path in migrations():
-        if version <= have:
+        if version in have:
             continue
         con.execute("BEGIN")
         try:
@@ -54,4 +61,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             con.execute("ROLLBACK")
             raise
         applied.append(version)
+    return applied
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Migrate, then load the reference data (vocabularies, platforms), as every run does; returns the
+    versions applied."""
+    applied = migrate(con)
+    load_vocabularies(con)
+    load_platforms(con)
     return applied

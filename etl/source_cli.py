@@ -1,8 +1,10 @@
 """The `storewatch etl <source>` commands, built from each source module's `COMMAND` declaration.
 
 A command's options are its source's parameters dataclass plus --dry-run; running one is written
-once here: progress bar, counts table, exit 1 ("run failed, the warehouse is unchanged") when the
-run fails, exit 2 when another run holds the lock or the parameters cannot make a source.
+once here: progress bar, counts table, the quarantine reasons and the values taken as `other`, exit 1
+("run failed, the warehouse is unchanged") when the run fails (a run that quarantined every record of
+a table fails too, naming its top reasons), exit 2 when another run holds the lock or the parameters
+cannot make a source.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from etl import warehouses
 from etl.cli_errors import fail, say
 from etl.context import Source, SourceCommand, SourceSetupError
 from etl.progress import rich_progress
+from etl.quarantine_report import NothingLoadedError, QuarantineReason, mapped_to_other_lines
 from etl.run import RunResult, run_source
 from etl.settings import DEMO_WAREHOUSE, load_settings
 from etl.sources import source_commands
@@ -95,6 +98,10 @@ def run_and_report(source: Source, params: Any, dry_run: bool, command: str) -> 
     except RunInProgressError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    except NothingLoadedError as exc:
+        print_reasons(exc.reasons)
+        console.print(f"[red]run failed, the warehouse is unchanged: {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from exc
     except Exception as exc:
         console.print(f"[red]run failed, the warehouse is unchanged: {type(exc).__name__}: {exc}[/red]")
         raise typer.Exit(1) from exc
@@ -119,6 +126,9 @@ def print_counts(result: RunResult, dry_run: bool) -> None:
     for name, counts in result.counts.items():
         table.add_row(name, *(f"{getattr(counts, column):,}" for column in COUNT_COLUMNS))
     console.print(table)
+    print_reasons(result.quarantine_reasons)
+    for line in mapped_to_other_lines(result.mapped_to_other):
+        console.print(f"[yellow]{line}[/yellow]", soft_wrap=True)
     if not dry_run:
         console.print(f"warehouse: {result.path}")
 
@@ -134,3 +144,17 @@ def print_store_linking(result: RunResult) -> None:
         f"{linking.matched:,}; new: {linking.new:,}; seen only in complaints/penalties/volumes "
         f"(no register lists them): {linking.only_mentioned:,}"
     )
+
+
+def print_reasons(reasons: list[QuarantineReason]) -> None:
+    """Why records were quarantined: per table, column and kind of reason, with up to 3 examples."""
+    if not reasons:
+        return
+    table = Table(title="quarantined records, by reason (`storewatch etl quarantine` lists them)")
+    for column in ("table", "column", "reason", "records", "examples"):
+        table.add_column(column, justify="right" if column == "records" else "left", overflow="fold")
+    for reason in reasons:
+        table.add_row(
+            reason.table, reason.column or "", reason.reason, f"{reason.count:,}", "; ".join(reason.examples)
+        )
+    console.print(table)

@@ -8,12 +8,16 @@ _PROVENANCE_RULES = [
     ("source_record_id", "missing source record id", "source_record_id IS NULL OR source_record_id = ''"),
 ]
 
-# Enumerated columns: the values they accept, listed here or kept as the keys of a reference table
-# (etl/sql/schema/002_reference_data.sql, key column named as the column). docs/mapping_reference.md
-# is generated from this, so the documented values are the ones the loader accepts.
+# Enumerated columns: the values they accept, listed here (a closed list: the metrics depend on each
+# value, so adding one is a code change) or kept as the keys of a reference table, loaded from
+# data/reference/vocabularies.yml (etl/vocabularies.py; key column named as the column).
+# docs/mapping_reference.md is generated from this, so the documented values are the ones the
+# loader accepts.
 COMPLAINT_STATUSES = ("open", "resolved", "closed_unresolved", "withdrawn")
 AUTHORITY_TYPES = ("platform", "regulator", "court")
+SIZE_BASES = ("orders", "gmv", "followers")  # as the CHECK constraint of merchants.size_basis
 ACCEPTED_VALUES: dict[str, dict[str, tuple[str, ...] | str]] = {
+    "merchants": {"size_basis": SIZE_BASES},
     "complaints": {"category": "complaint_categories", "status": COMPLAINT_STATUSES},
     "penalties": {
         "violation_type": "violation_types",

@@ -121,6 +121,7 @@ class CountingContext:
     progress = SilentProgress()
     started_at = datetime(2100, 1, 1)
     emitted = rejected = 0
+    mapped_to_other = {}
     def stable_id(self, record_id):
         return record_id
     def emit_store_once(self, record_id, name, platform, raw, **columns):

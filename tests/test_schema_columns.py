@@ -13,11 +13,12 @@ import yaml
 from etl.columns import describe, schema_table_docs, table_docs
 from etl.exports.catalogue import DATASETS, Dataset
 from etl.load import FACT_TABLES
-from etl.mapping_reference import mappable_columns, mapping_reference_markdown, reference_values
-from etl.schema import migrate
+from etl.mapping_reference import mappable_columns, mapping_reference_markdown
+from etl.schema import prepare
 from etl.settings import PROJECT_ROOT
 from etl.sources import file_import
 from etl.validation import ACCEPTED_VALUES
+from etl.vocabularies import read_vocabularies
 
 EXAMPLE_MAPPINGS = sorted((PROJECT_ROOT / "data" / "mappings").glob("*.*ml"))
 
@@ -25,7 +26,7 @@ EXAMPLE_MAPPINGS = sorted((PROJECT_ROOT / "data" / "mappings").glob("*.*ml"))
 @pytest.fixture(scope="module")
 def schema():
     with duckdb.connect() as con:
-        migrate(con)
+        prepare(con)
         yield con
 
 
@@ -89,14 +90,34 @@ def test_a_fixed_vocabulary_is_named_in_its_column_description():
 
 def test_the_mapping_reference_lists_the_values_the_loader_accepts(schema):
     doc = mapping_reference_markdown()
+    vocabularies = read_vocabularies()
     for table, columns in ACCEPTED_VALUES.items():
         for column, accepted in columns.items():
             if isinstance(accepted, str):
-                values = [v.code for v in reference_values(schema, accepted, column)]
-                assert len(values) >= 5, accepted
+                terms = vocabularies[accepted].terms
+                assert len(terms) >= 5, accepted
+                for term in terms:  # each code with both labels, on its own row
+                    assert f"| `{term.code}` | {term.label_en} | {term.label_zh} |" in doc, term
+                stored = {r[0] for r in schema.execute(f"SELECT {column} FROM {accepted}").fetchall()}  # noqa: S608
+                assert stored == {t.code for t in terms}, f"{accepted}: the loaded codes are the listed ones"
             else:
-                values = list(accepted)
-            assert all(f"`{value}`" in doc for value in values), f"{table}.{column}"
+                assert all(f"`{value}`" in doc for value in accepted), f"{table}.{column}"
+
+
+def test_the_mapping_reference_has_a_section_for_every_target_with_every_mappable_column(schema):
+    doc = mapping_reference_markdown()
+    sections = doc.split("\n## ")
+    assert set(file_import.TARGET_TABLES) == {"complaints", "penalties", "stores", "volumes", "entities"}
+    for target, table in file_import.TARGET_TABLES.items():
+        [section] = [s for s in sections if s.startswith(f"target: {target}\n")]
+        assert f"Loads table `{table}`." in section
+        columns = mappable_columns(schema, target)
+        assert columns, target
+        for column in columns:
+            required = "required" if column.required else "optional"
+            assert f"| `{column.name}` | {column.type} | {required}" in section, f"{target}.{column.name}"
+    for key in ("name", "platform_column", "platform", "store_id", "entity", "registration_number"):
+        assert f"| `{key}` |" in doc, f"store: {key}"
 
 
 READERS = {

@@ -6,13 +6,14 @@ for each target column where its value comes from: a source column, a constant, 
 keywords found in the text. Dates are parsed with the mapping's formats in its time zone and
 stored in UTC. Rows that do not fit go to quarantine with the column and the reason. Stores and
 entities are identified as docs/linking.md says (etl/sources/file_identity.py), whichever mapping
-names them. See docs/mapping_reference.md for the columns a mapping may set and data/mappings/
-for worked examples.
+names them. See data/mappings/README.md (worked examples) and docs/mapping_reference.md (every target, column
+and vocabulary a mapping may name).
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -29,8 +30,10 @@ from etl.ids import raw_hash
 from etl.readers import UnreadableRecord, guess_format, read_lines, read_records
 from etl.sources.file_identity import EntityRef, StoreRef, entity_ref, parse_month, store_ref, volume_id
 from etl.text import fix_surrogates, normalise_store_name
+from etl.validation import ACCEPTED_VALUES
+from etl.vocabularies import OTHER, vocabulary_of
 
-# target -> the table it loads
+# The warehouse table each import target loads (docs/mapping_reference.md documents every one).
 TARGET_TABLES = {
     "complaints": "complaints",
     "penalties": "penalties",
@@ -50,8 +53,9 @@ BIGINT_COLUMNS = {"orders"}
 BOOLEAN_COLUMNS = {"timely_response", "consumer_disputed", "platform_intervened"}
 YES_WORDS = {"true", "yes", "y", "1", "是", "有"}
 NO_WORDS = {"false", "no", "n", "0", "否", "无"}
-# Kept automatically next to a mapped column, so the source's own wording is never lost.
-RAW_TWINS = {"status": "source_status", "violation_type": "violation_raw"}
+# Kept automatically next to a mapped column, so the source's own wording is never lost (unless the
+# mapping fills the twin itself): above all where an open vocabulary turned it into `other`.
+RAW_TWINS = {"status": "source_status", "violation_type": "violation_raw", "category": "issue"}
 # Filled by the import, not by a mapping's columns: ids from `record_id` and `store` (the target's
 # own id column, see load.ID_COLUMNS, is derived from source_record_id), provenance from the run.
 FILLED_BY_IMPORT = (
@@ -98,6 +102,19 @@ class MappingError(ValueError):
 
 
 def load_mapping(path: Path) -> dict[str, Any]:
+    """Read a TOML or YAML mapping, check its required parts, and refuse it at its first problem
+    (etl/mapping_check.py: an unknown target column, a code outside its vocabulary)."""
+    mapping = read_mapping(path)
+    # imported here: mapping_check reads this module's tables
+    from etl.mapping_check import mapping_problems
+
+    problems = mapping_problems(mapping)
+    if problems:  # one line, before any row is read
+        raise MappingError(f"{path}: {problems[0]}")
+    return mapping
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
     """Read a TOML or YAML mapping and check its required parts."""
     text = Path(path).read_text(encoding="utf-8-sig")
     mapping = tomllib.loads(text) if Path(path).suffix == ".toml" else yaml.safe_load(text)
@@ -142,6 +159,11 @@ class RecordMapper:
         self.keywords: dict[str, dict[str, str]] = mapping.get("keywords", {})
         self.constants: dict[str, Any] = mapping.get("constants", {})
         self.defaults: dict[str, Any] = mapping.get("defaults", {})
+        self.table = TARGET_TABLES.get(self.target, self.target)
+        self.accepted = accepted_codes(self.table)
+        # per `table.column`, the source texts that became `other` (no mapping entry for them); an
+        # import points this at its run context's, so the run summary reports them
+        self.mapped_to_other: dict[str, Counter[str]] = {}
 
     def cell(self, record: dict, column: str) -> str | None:
         value = record.get(column)
@@ -190,25 +212,45 @@ class RecordMapper:
     def _spec_cell(self, record: dict, column: str | None) -> str | None:
         return self.cell(record, column) if column else None
 
-    def value(self, record: dict, target: str) -> Any:
-        """The converted value of one target column, or None."""
+    def value(self, record: dict, target: str, others: list[tuple[str, str]] | None = None) -> Any:
+        """The converted value of one target column, or None.
+
+        A text no value map, keyword or default maps lands as `other` in an open vocabulary (and is
+        appended to `others` as (target, text)); in a closed one it rejects the record.
+        """
         if target in self.constants:
             return self.constants[target]
         column = self.columns.get(target)
         text = self.cell(record, column) if column else None
-        if text is not None and target in self.values:
-            table = self.values[target]
-            mapped = table.get(text, table.get("*"))
-            if mapped is None:
-                mapped = self._keyword(target, text)
-            if mapped is None:
-                raise RecordRejectedError(f"unmapped value {text!r} in column {column!r}", target)
-            return mapped
-        if text is not None and target in self.keywords:
-            return self._keyword(target, text) or self.defaults.get(target)
         if text is None:
             return self.defaults.get(target)
+        if target in self.values or target in self.keywords:
+            table = self.values.get(target, {})
+            explicit = table.get(text)
+            if explicit is None and "*" not in table:
+                explicit = self._keyword(target, text)
+            if explicit is not None:
+                return explicit
+            mapped = table.get("*") or self.defaults.get(target) or self._unmapped(target, text, column)
+            if mapped == OTHER and others is not None:
+                others.append((target, text))
+            return mapped
+        if target in self.accepted:
+            if text in self.accepted[target][0]:
+                return text
+            code = self._unmapped(target, text, column)
+            if others is not None:
+                others.append((target, text))
+            return code
         return self.convert(target, text, column)
+
+    def _unmapped(self, target: str, text: str, column: str | None) -> str:
+        """`other` for a text nothing maps, where the target's vocabulary is open; else a rejection."""
+        codes, is_open = self.accepted.get(target, ((), False))
+        if is_open:
+            return OTHER
+        valid = f": map it under values.{target} to one of {', '.join(codes)}" if codes else ""
+        raise RecordRejectedError(f"unmapped value {text!r} in column {column!r}{valid}", target)
 
     def _keyword(self, target: str, text: str) -> str | None:
         for word, mapped in self.keywords.get(target, {}).items():
@@ -264,11 +306,28 @@ class RecordMapper:
 
     def row(self, record: dict) -> dict[str, Any]:
         targets = set(self.columns) | set(self.constants) | set(self.defaults)
-        row = {target: self.value(record, target) for target in targets}
+        others: list[tuple[str, str]] = []
+        row = {target: self.value(record, target, others) for target in targets}
         for mapped, twin in RAW_TWINS.items():
             if twin not in row and mapped in self.columns:
                 row[twin] = self.cell(record, self.columns[mapped])
+        # counted once the whole row is mapped: a record rejected for another column is not
+        for target, text in others:
+            self.mapped_to_other.setdefault(f"{self.table}.{target}", Counter())[text] += 1
         return row
+
+
+def accepted_codes(table: str) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Per enumerated column of `table`: (the codes it accepts, whether its vocabulary is open)."""
+    accepted: dict[str, tuple[tuple[str, ...], bool]] = {}
+    for column, values in ACCEPTED_VALUES.get(table, {}).items():
+        if isinstance(values, tuple):
+            accepted[column] = (values, False)  # listed in etl/validation.py: always closed
+            continue
+        vocabulary = vocabulary_of(table, column)
+        if vocabulary is not None:
+            accepted[column] = (vocabulary.codes, vocabulary.open)
+    return accepted
 
 
 # The times a record carries; the latest of them in a file is how far the file is known complete.
@@ -323,6 +382,7 @@ class FileImportSource:
         target = self.mapper.target
         table = TARGET_TABLES[target]
         task = ctx.progress.task(f"{self.meta.source_id}: {self.path.name}")
+        self.mapper.mapped_to_other = ctx.mapped_to_other
         latest: datetime | None = None
         for record in self.records():
             task.advance()
@@ -413,6 +473,15 @@ class ImportParams:
             "are censored there. Default: the latest time any record in the file carries.",
         ),
     ] = None
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check the mapping against the file's header and first rows (--sample); write "
+            "nothing; exit 0 when it fits, 1 otherwise.",
+        ),
+    ] = False
+    sample: Annotated[int, typer.Option(min=1, help="Rows --check reads from the start of the file.")] = 1000
 
 
 def build(params: ImportParams) -> FileImportSource:
@@ -423,10 +492,26 @@ def build(params: ImportParams) -> FileImportSource:
     except ValueError as exc:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {params.as_of!r}", param_hint="--as-of") from exc
     complete_to = datetime.combine(day, time(23, 59, 59)) if day else None
+    if params.check:
+        check(params)
     try:
         return FileImportSource(params.file, params.mapping, as_of=complete_to)
     except (MappingError, ValueError) as exc:
         raise SourceSetupError(f"bad mapping: {exc}") from exc
+
+
+def check(params: ImportParams) -> None:
+    """--check: report how the mapping fits the file and exit (0 when it does, 1 otherwise)."""
+    from etl.mapping_check import check_mapping, print_report
+
+    try:
+        mapping = read_mapping(params.mapping)
+    except MappingError as exc:
+        typer.echo(f"NOT OK: {exc}")
+        raise typer.Exit(1) from exc
+    report = check_mapping(params.file, mapping, params.sample)
+    print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 COMMAND = SourceCommand(name="import", params=ImportParams, build=build)

@@ -96,7 +96,7 @@ CATEGORY_RULES = [
     ("Bait & Switch", "false_promotion"),
     ("Non-Delivery", "delivery"),
     ("Refund Policy", "refund_refused"),
-    ("Exchange Goods/Contract Cancelled", "return_refused"),
+    ("Exchange Goods/Contract Cancelled", "cancellation_exchange"),  # not a refused seven-day return
     ("Harassment", "service_attitude"),
 ]
 VIOLATION_RULES = [
