@@ -35,6 +35,7 @@ META = SourceMeta(
         "penalty and redress, as its actions pages publish them."
     ),
     expect={"penalties": 1},  # a file that gives no penalty at all is not a list of actions
+    publishes=frozenset({"penalties", "entities"}),  # the institution is the legal entity
 )
 PLATFORM = "CFPB"
 PENDING = "Pending Litigation"

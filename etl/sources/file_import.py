@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import typer
 import yaml
 
+from etl.basis import facts_from_mapping
 from etl.context import RecordRejectedError, RunContext, SourceCommand, SourceMeta, SourceSetupError
 from etl.ids import raw_hash
 from etl.readers import UnreadableRecord, guess_format, read_lines, read_records
@@ -253,6 +254,7 @@ class FileImportSource:
             licence=info.get("licence"),
             is_synthetic=bool(info.get("is_synthetic", False)),
             description=info.get("description", ""),
+            publishes=facts_from_mapping(self.mapping),
         )
         self.mapper = RecordMapper(self.mapping)
 
