@@ -20,7 +20,7 @@ import duckdb
 import httpx
 import pyarrow as pa
 
-from etl.basis import check_facts
+from etl.basis import ALL_FACTS, check_facts, facts_from_mapping
 from etl.http import Cursor, Page, PaginationError, RetryPolicy, get_json, get_text, make_client, paginate
 from etl.ids import stable_id
 from etl.load import ID_COLUMNS, Staging, WriteDisposition
@@ -29,8 +29,9 @@ from etl.raw_archive import RawArchive
 from etl.settings import Settings, source_setting
 from etl.text import fix_surrogates, normalise_name
 
-# re-exported: sources page through an API with these and need nothing else from etl/http.py
-__all__ = ["Page", "PaginationError"]
+# re-exported: sources page through an API with these and need nothing else from etl/http.py, and
+# declare what they publish with these (etl/basis.py)
+__all__ = ["ALL_FACTS", "Page", "PaginationError", "facts_from_mapping"]
 
 Params = TypeVar("Params")
 

@@ -23,8 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import typer
 
-from etl.basis import ALL_FACTS
-from etl.context import RunContext, SourceCommand, SourceMeta
+from etl.context import ALL_FACTS, RunContext, SourceCommand, SourceMeta
 from etl.sources import demo_names as names
 from etl.text import normalise_name
 

@@ -21,8 +21,14 @@ from zoneinfo import ZoneInfo
 import typer
 import yaml
 
-from etl.basis import facts_from_mapping
-from etl.context import RecordRejectedError, RunContext, SourceCommand, SourceMeta, SourceSetupError
+from etl.context import (
+    RecordRejectedError,
+    RunContext,
+    SourceCommand,
+    SourceMeta,
+    SourceSetupError,
+    facts_from_mapping,
+)
 from etl.ids import raw_hash
 from etl.readers import UnreadableRecord, guess_format, read_lines, read_records
 from etl.text import fix_surrogates
