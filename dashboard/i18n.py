@@ -118,6 +118,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "opened": ("Opened", "开店"),
     "closed": ("Closed", "关店"),
     "still_open": ("still trading", "仍在营业"),
+    "trading_unknown": ("trading status {reason}", "营业状态{reason}"),
+    "not_available_value": ("not available", "不可用"),
+    "not_checked": ("Not checked: {reasons}", "未核查：{reasons}"),
+    "findings_not_stated": (
+        "Not stated, for lack of a basis in these sources:",
+        "以下内容因数据来源缺乏依据而未作陈述：",
+    ),
+    "resolution_left_out": (
+        "Left out of resolution times: {reasons}",
+        "未计入解决时长：{reasons}",
+    ),
+    "resolution_sentence_shares": (
+        "{complaints} complaints in 12 months: {resolved} % resolved, {open} % still open.",
+        "近12个月投诉 {complaints} 件：已解决 {resolved}%，仍未结 {open}%。",
+    ),
     "scorecard": ("Scorecard", "评分卡"),
     "too_few": (
         "Too few records to judge this store's dispute rate.",

@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 import streamlit as st
 
 from dashboard import db
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 from etl.exports.writers import UTF8_BOM, neutralise_formulas
 
 _OWNED = "_url_keys"  # query parameters the current run set; the frame drops the others
@@ -254,6 +254,18 @@ def escape_markdown(text: object) -> str:
     if _BIDI_CONTROL.search(value):
         value = f"{_ISOLATE}{value}{_POP_ISOLATE}"
     return value
+
+
+def in_language(row: pd.Series | dict, column: str) -> str | None:
+    """A metric table's sentence in the reader's language: `<column>_en` or `<column>_zh`, None if empty."""
+    value = row[f"{column}_{'zh' if lang() == 'zh' else 'en'}"]
+    return None if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def basis_notes(frame: pd.DataFrame, column: str = "not_available") -> list[str]:
+    """The distinct not-available sentences of a metric table's rows, in the reader's language, as text."""
+    notes = (in_language(row, column) for _, row in frame.iterrows())
+    return [escape_markdown(note) for note in dict.fromkeys(n for n in notes if n)]
 
 
 def format_number(value: object, digits: int = 1) -> str:

@@ -21,6 +21,7 @@ import duckdb
 import httpx
 import pyarrow as pa
 
+from etl.basis import ALL_FACTS, check_facts, facts_from_mapping
 from etl.http import Cursor, Page, PaginationError, RetryPolicy, get_json, get_text, make_client, paginate
 from etl.ids import stable_id
 from etl.load import ID_COLUMNS, Staging, WriteDisposition
@@ -29,8 +30,9 @@ from etl.raw_archive import RawArchive
 from etl.settings import Settings, source_setting
 from etl.text import fix_surrogates, normalise_name
 
-# re-exported: sources page through an API with these and need nothing else from etl/http.py
-__all__ = ["Page", "PaginationError"]
+# re-exported: sources page through an API with these and need nothing else from etl/http.py, and
+# declare what they publish with these (etl/basis.py)
+__all__ = ["ALL_FACTS", "Page", "PaginationError", "facts_from_mapping"]
 
 Params = TypeVar("Params")
 
@@ -77,11 +79,15 @@ class SourceMeta:
     # Minimum rows of this source per table once a run is merged (a scraper that silently broke
     # loads nothing): a run that ends below one fails and publishes nothing.
     expect: Mapping[str, int] = field(default_factory=dict, hash=False)
+    # The facts (etl/basis.py FACTS) its records are a basis for: a figure resting on a fact no
+    # source of it publishes is "not available", never 0. None declared: nothing is stated on it.
+    publishes: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.expect) - set(ID_COLUMNS)
         if unknown:
             raise ValueError(f"{self.source_id}: expectations name unknown tables {sorted(unknown)}")
+        check_facts(frozenset(self.publishes), self.source_id)
 
 
 class Source(Protocol):

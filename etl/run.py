@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from etl import duckdb_settings
+from etl.basis import FACTS
 from etl.context import RunContext, Source, SourceMeta, Watermark
 from etl.load import StoreLinking, TableCounts, merge_staged
 from etl.metrics import build_metrics
@@ -115,6 +116,7 @@ def run_source(
                 dry_run=dry_run,
             )
             _register_source(con, meta)
+            _record_published_facts(con, meta, run_id)
             source.extract(ctx)
             # a run that moved no cursor keeps the last one, as it was stored
             watermark = _dump_watermark(meta, ctx.watermark) or stored_watermark
@@ -213,6 +215,19 @@ def _register_source(con: duckdb.DuckDBPyConnection, meta: SourceMeta) -> None:
             meta.description,
             meta.source_id,
         ],
+    )
+
+
+def _record_published_facts(con: duckdb.DuckDBPyConnection, meta: SourceMeta, run_id: str) -> None:
+    """The facts this source id publishes: this run's, OR-ed with every earlier run's."""
+    con.execute("DELETE FROM basis_facts")
+    con.executemany(
+        "INSERT INTO basis_facts VALUES (?, ?, ?)", [[fact, en, zh] for fact, (en, zh) in FACTS.items()]
+    )
+    con.executemany(
+        "INSERT INTO source_facts AS f VALUES (?, ?, ?, ?) ON CONFLICT (source_id, fact) "
+        "DO UPDATE SET published = f.published OR excluded.published, run_id = excluded.run_id",
+        [[meta.source_id, fact, fact in meta.publishes, run_id] for fact in FACTS],
     )
 
 

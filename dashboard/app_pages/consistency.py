@@ -38,6 +38,17 @@ def severity(violation: str, lang: str) -> None:
     ui.chart(figure, counts, f"storewatch_severity_{violation}", "severity_chart")
 
 
+def not_computable(lang: str) -> bool:
+    """Say why nothing can be compared (the test's not-computable row), if that is the case."""
+    if "computable" not in db.columns("penalty_consistency_test"):
+        return False
+    rows = db.query("SELECT sentence_en, sentence_zh FROM penalty_consistency_test WHERE NOT computable")
+    column = "sentence_zh" if lang == "zh" else "sentence_en"
+    for sentence in rows[column]:
+        st.info(ui.escape_markdown(sentence))
+    return not rows.empty
+
+
 def main() -> None:
     lang = i18n.lang()
     st.title(t("consistency_title"))
@@ -55,7 +66,8 @@ def main() -> None:
         [chosen, chosen],
     )
     if table.empty:
-        st.warning(t("no_data_filter"))
+        if not not_computable(lang):
+            st.warning(t("no_data_filter"))
         return
     tiers = {tier: i18n.tier_label(tier) for tier in charts.TIER_ORDER}
     for value, axis, percent, key in (
@@ -67,6 +79,8 @@ def main() -> None:
         ui.chart(figure, table, f"storewatch_consistency_{key}", f"consistency_{key}")
 
     st.subheader(t("stratified_test"))
+    if not_computable(lang):
+        return
     tests = db.query(
         "SELECT * FROM penalty_consistency_test"
         " WHERE violation_type = 'all' OR len(?) = 0 OR list_contains(?, violation_type)"

@@ -21,6 +21,13 @@ FUNNEL_STORES_SQL = (
     " dispute_rate, dispute_rate_low, dispute_rate_high, funnel_position FROM merchant_scorecard"
     " WHERE platform = ? AND rate_available AND NOT too_few_records ORDER BY merchant_id"
 )
+PLATFORM_BASIS_SQL = (
+    "SELECT DISTINCT not_available_en, not_available_zh FROM platform_basis"
+    " WHERE NOT available AND list_contains(?, fact) AND (len(?) = 0 OR list_contains(?, platform))"
+    " ORDER BY not_available_en"
+)
+# the facts the front page's figures and findings rest on
+FINDING_FACTS = ["complaint_close_dates", "orders", "store_sizes", "penalties", "entities", "store_dates"]
 FUNNEL_LIMITS_SQL = (
     "SELECT orders, expected_rate, lower_95, upper_95, lower_998, upper_998 FROM funnel_limits"
     " WHERE platform = ? ORDER BY orders"
@@ -46,24 +53,33 @@ def headline(platforms: list[str], start, end) -> None:
             "   WHERE len(?) = 0 OR list_contains(?, m.platform)) AS penalties",
             [platforms] * 6,
         ).iloc[0]
-        disputes = None
+        disputes, monthly = None, False
     else:
         counts = db.query(
             "SELECT (SELECT count(*) FROM merchants WHERE len(?) = 0 OR list_contains(?, platform))"
-            " AS stores, coalesce(sum(complaints), 0) AS complaints, coalesce(sum(disputes), 0) AS disputes,"
-            " coalesce(sum(penalties), 0) AS penalties FROM overview_monthly"
+            " AS stores, coalesce(sum(complaints), 0) AS complaints, sum(disputes) AS disputes,"
+            " sum(penalties) AS penalties FROM overview_monthly"
             " WHERE (len(?) = 0 OR list_contains(?, platform))"
             " AND (?::DATE IS NULL OR month >= date_trunc('month', ?::DATE))"
             " AND (?::DATE IS NULL OR month <= ?::DATE)",
             [platforms, platforms, platforms, platforms, start, start, end, end],
         ).iloc[0]
-        disputes = int(counts["disputes"])
-    cols = st.columns(4 if disputes is not None else 3)
+        disputes, monthly = counts["disputes"], True
+    cols = st.columns(4 if monthly else 3)
     cols[0].metric(t("stores"), f"{int(counts['stores']):,}")
     cols[1].metric(t("complaints"), f"{int(counts['complaints']):,}")
-    if disputes is not None:
-        cols[2].metric(t("disputes"), f"{disputes:,}")
-    cols[-1].metric(t("penalties"), f"{int(counts['penalties']):,}")
+    if monthly:
+        cols[2].metric(t("disputes"), count_or_unknown(disputes))
+    cols[-1].metric(t("penalties"), count_or_unknown(counts["penalties"]))
+    if monthly and not db.missing("platform_basis"):  # the metric tables say where counts have no basis
+        unknown = db.query(PLATFORM_BASIS_SQL, [["escalation", "penalties"], platforms, platforms])
+        for note in ui.basis_notes(unknown):
+            st.caption(note)
+
+
+def count_or_unknown(value: object) -> str:
+    """A count, or "not available" where no source publishes it (NULL in the metric table)."""
+    return t("not_available_value") if pd.isna(value) else f"{int(value):,}"
 
 
 def trend(platforms: list[str], start, end) -> None:
@@ -107,7 +123,9 @@ def funnel(platforms: list[str]) -> None:
     stores = db.query(FUNNEL_STORES_SQL, [platform])
     limits = db.query(FUNNEL_LIMITS_SQL, [platform])
     if stores.empty or limits.empty:
-        st.info(t("no_rate_platform"))
+        unknown = db.query(PLATFORM_BASIS_SQL, [["orders", "escalation"], [platform], [platform]])
+        notes = ui.basis_notes(unknown) if not db.missing("platform_basis") else []
+        st.info("\n".join(f"- {note}" for note in notes) if notes else t("no_rate_platform"))
         return
     st.caption(t("funnel_note"))
     figure = funnel_figure(str(db.current_path()), platform, i18n.lang())
@@ -133,6 +151,15 @@ def findings() -> None:
     rows = db.query("SELECT rank, finding_en, finding_zh FROM headline_findings ORDER BY rank LIMIT 3")
     column = "finding_zh" if i18n.lang() == "zh" else "finding_en"
     st.markdown("\n".join(f"{i}. {text}" for i, text in enumerate(rows[column], start=1)))
+    if not db.missing("source_basis"):
+        unknown = db.query(
+            "SELECT not_available_en, not_available_zh FROM source_basis"
+            " WHERE NOT available AND list_contains(?, fact) ORDER BY fact",
+            [FINDING_FACTS],
+        )
+        notes = ui.basis_notes(unknown)
+        if notes:
+            st.caption(t("findings_not_stated") + "\n" + "\n".join(f"- {note}" for note in notes))
 
 
 def main() -> None:

@@ -88,11 +88,26 @@ def group_labels(grouping: str, values: list[str], lang: str) -> dict[str, str]:
     return {v: v for v in values}
 
 
+def close_date_notes() -> list[str]:
+    """Which platforms' complaints have no close dates to time, as the metric layer words it."""
+    if db.missing("platform_basis"):
+        return []
+    return ui.basis_notes(
+        db.query(
+            "SELECT DISTINCT not_available_en, not_available_zh FROM platform_basis"
+            " WHERE fact = 'complaint_close_dates' AND NOT available ORDER BY not_available_en"
+        )
+    )
+
+
 def main() -> None:
     lang = i18n.lang()
     st.title(t("resolution_title"))
     if not ui.metrics_ready("resolution_curves", "resolution_summary"):
         return
+    left_out = close_date_notes()
+    if left_out:  # complaints without a close-date basis are not timed at all, not counted as open
+        st.info(t("resolution_left_out", reasons="; ".join(left_out)))
     grouping = ui.url_selectbox(
         t("group_by"), GROUPINGS, "by", format_func=lambda g: t(f"grouping_{g}"), horizontal=True
     )
@@ -116,7 +131,8 @@ def main() -> None:
             or available
         )
     if not chosen:
-        st.info(t("no_data_filter"))
+        if not left_out:
+            st.info(t("no_data_filter"))
         return
     curves = db.query(
         "SELECT group_value, day, at_risk, resolved, censored, survival, ci_low, ci_high"
@@ -136,10 +152,14 @@ def main() -> None:
     ui.chart(figure, curves, f"storewatch_resolution_{grouping}", "resolution_chart")
     st.caption(t("censoring_note"))
 
-    logrank = db.query("SELECT chi2, df, p_value FROM resolution_logrank WHERE grouping = ?", [grouping])
+    logrank = db.query("SELECT * FROM resolution_logrank WHERE grouping = ?", [grouping])
     if not logrank.empty and grouping not in ("all", "merchant"):
         row = logrank.iloc[0]
-        st.markdown(t("logrank", chi2=f"{row['chi2']:,.1f}", df=int(row["df"]), p=f"{row['p_value']:.2g}"))
+        if pd.notna(row["p_value"]):
+            chi2, p_value = f"{row['chi2']:,.1f}", f"{row['p_value']:.2g}"
+            st.markdown(t("logrank", chi2=chi2, df=int(row["df"]), p=p_value))
+        elif "not_computable_en" in row:
+            st.markdown(ui.escape_markdown(ui.in_language(row, "not_computable")))
 
     st.subheader(t("summary_table"))
     summary = db.query(

@@ -70,7 +70,32 @@ def show_results(text: str) -> None:
         )
 
 
-def scorecard(merchant_id: str, lang: str) -> None:
+def store_basis(merchant_id: str) -> pd.Series | None:
+    """What this store's figures can rest on (store_basis), None in a warehouse built before it."""
+    if db.missing("store_basis"):
+        return None
+    found = db.query("SELECT * FROM store_basis WHERE merchant_id = ?", [merchant_id])
+    return None if found.empty else found.iloc[0]
+
+
+def reasons(basis: pd.Series | None, *facts: str) -> list[str]:
+    """The metric layer's not-available sentences for these facts of the store, as plain text."""
+    if basis is None:
+        return []
+    found = (ui.in_language(basis, f"{fact}_not_available") for fact in facts)
+    return [ui.escape_markdown(text) for text in dict.fromkeys(f for f in found if f)]
+
+
+def known_true(value: object) -> bool:
+    """True only for a recorded true; NULL (not known) is not."""
+    return bool(pd.notna(value) and value)
+
+
+def count_or_unknown(value: object) -> str:
+    return t("not_available_value") if pd.isna(value) else ui.format_number(int(value), 0)
+
+
+def scorecard(merchant_id: str, lang: str, basis: pd.Series | None) -> None:
     st.subheader(t("scorecard"))
     if not ui.metrics_ready("merchant_scorecard", "metric_parameters"):
         return
@@ -82,9 +107,15 @@ def scorecard(merchant_id: str, lang: str) -> None:
     cols = st.columns(3)
     cols[0].metric(t("dispute_rate"), "–" if pd.isna(s["dispute_rate"]) else f"{s['dispute_rate']:.2f}")
     cols[1].metric(t("complaints"), ui.format_number(int(s["complaints_12m"]), 0))
-    cols[2].metric(t("penalties_24m"), ui.format_number(int(s["penalties_24m"]), 0))
-    if bool(s["too_few_records"]):
+    cols[2].metric(t("penalties_24m"), count_or_unknown(s["penalties_24m"]))
+    missing_rate = reasons(basis, "orders", "escalation") if not bool(s["rate_available"]) else []
+    too_few = bool(s["too_few_records"])
+    if too_few:
         st.info(t("too_few"))
+    if missing_rate:  # the metric layer says which source does not publish what the rate needs
+        st.markdown("\n".join(f"- {reason}" for reason in missing_rate))
+    elif too_few:
+        pass
     elif not bool(s["rate_available"]):
         st.info(t("rate_unavailable"))
     else:
@@ -109,22 +140,25 @@ def scorecard(merchant_id: str, lang: str) -> None:
             )
         st.markdown(t(f"funnel_{s['funnel_position']}"))
     if s["complaints_12m"] and pd.notna(s["share_resolved"]):
-        st.markdown(
-            t(
-                "resolution_sentence",
-                complaints=f"{int(s['complaints_12m']):,}",
-                resolved=f"{100 * s['share_resolved']:.0f}",
-                open=f"{100 * (s['share_open'] or 0):.0f}",
-                escalated=f"{100 * (s['share_escalated'] or 0):.0f}",
-            )
-        )
+        shares = {
+            "complaints": f"{int(s['complaints_12m']):,}",
+            "resolved": f"{100 * s['share_resolved']:.0f}",
+            "open": f"{100 * (0 if pd.isna(s['share_open']) else s['share_open']):.0f}",
+        }
+        if pd.isna(s["share_escalated"]):  # escalation not recorded: no share is stated
+            st.markdown(t("resolution_sentence_shares", **shares))
+        else:
+            st.markdown(t("resolution_sentence", escalated=f"{100 * s['share_escalated']:.0f}", **shares))
+    close_dates = reasons(basis, "close_dates")
     if pd.notna(s["km_median_days"]):
         p90 = "–" if pd.isna(s["km_p90_days"]) else f"{s['km_p90_days']:.0f}"
         st.markdown(t("median_sentence", median=f"{s['km_median_days']:.1f}", p90=p90))
+    elif close_dates and s["complaints_12m"]:
+        st.markdown("\n".join(f"- {reason}" for reason in close_dates))
     elif s["complaints_12m"] and s["complaints_12m"] >= min_records():
         st.markdown(t("median_unknown"))
     resolution_curve(merchant_id, s["size_tier"])
-    red_flags(s)
+    red_flags(s, reasons(basis, "escalation", "penalties", "entity"))
 
 
 def min_records() -> float:
@@ -153,31 +187,38 @@ def resolution_curve(merchant_id: str, tier: str) -> None:
     ui.chart(figure, curves, f"storewatch_store_resolution_{merchant_id}", "store_curve")
 
 
-def red_flags(s: pd.Series) -> None:
+def red_flags(s: pd.Series, unchecked: list[str]) -> None:
     flags = []
     if s["funnel_position"] in ("above_95", "above_998"):
         flags.append(t("flag_funnel"))
-    if s["penalties_24m"] and s["penalties_24m"] > 0:
+    if pd.notna(s["penalties_24m"]) and s["penalties_24m"] > 0:
         flags.append(t("flag_penalties", n=int(s["penalties_24m"])))
     if pd.notna(s.get("entity_id")) and not db.missing("entity_scorecard"):
         entity = db.query(
             "SELECT repeat_offender, reopened_after_closure FROM entity_scorecard WHERE entity_id = ?",
             [s["entity_id"]],
         )
-        if not entity.empty and bool(entity["repeat_offender"].iloc[0]):
+        # NULL: not known (no penalties or store dates published), never a flag
+        if not entity.empty and known_true(entity["repeat_offender"].iloc[0]):
             flags.append(t("flag_repeat"))
-        if not entity.empty and bool(entity["reopened_after_closure"].iloc[0]):
+        if not entity.empty and known_true(entity["reopened_after_closure"].iloc[0]):
             flags.append(t("flag_reopened"))
     st.subheader(t("red_flags"))
     if flags:
         st.markdown("\n".join(f"- 🚩 {flag}" for flag in flags))
     else:
         st.markdown(t("no_red_flags"))
+    if unchecked:
+        st.caption(t("not_checked", reasons="; ".join(unchecked)))
 
 
-def penalties(merchant_id: str, lang: str) -> None:
+def penalties(merchant_id: str, lang: str, basis: pd.Series | None) -> None:
     st.subheader(t("penalties_24m"))
     rows = db.query(PENALTIES_SQL, [merchant_id])
+    unknown = reasons(basis, "penalties")
+    if rows.empty and unknown:
+        st.markdown("\n".join(f"- {reason}" for reason in unknown))
+        return
     if rows.empty:
         st.markdown(t("no_penalties"))
         return
@@ -203,10 +244,12 @@ def penalties(merchant_id: str, lang: str) -> None:
     )
 
 
-def entity_stores(store: pd.Series) -> None:
+def entity_stores(store: pd.Series, basis: pd.Series | None) -> None:
     st.subheader(t("other_stores"))
     if pd.isna(store["entity_id"]):
-        st.markdown(t("no_other_stores"))
+        # no entity recorded is not the same as an entity with no other stores
+        unknown = reasons(basis, "entity")
+        st.markdown("\n".join(f"- {reason}" for reason in unknown) if unknown else t("no_other_stores"))
         return
     siblings = db.query(SIBLINGS_SQL, [store["entity_id"], store["merchant_id"]])
     if siblings.empty:
@@ -240,6 +283,7 @@ def store_page(merchant_id: str, lang: str) -> None:
         st.warning(t("unknown_store", id=ui.escape_markdown(merchant_id)))
         return
     store = found.iloc[0]
+    basis = store_basis(merchant_id)
     st.header(ui.escape_markdown(store["name"]), anchor=False)
     facts = [
         f"{t('platform')}: {ui.escape_markdown(store['platform'])}",
@@ -249,19 +293,23 @@ def store_page(merchant_id: str, lang: str) -> None:
         facts.append(f"{t('opened')}: {store['opened_on']:%Y-%m-%d}")
     if pd.notna(store["closed_on"]):
         facts.append(f"{t('closed')}: {store['closed_on']:%Y-%m-%d}")
-    else:
+    elif basis is None or basis["trading_status"] == "trading":
         facts.append(t("still_open"))
+    else:  # no closing date, and no source publishing store dates: not known to be trading
+        facts.append(t("trading_unknown", reason=" ".join(reasons(basis, "store_dates"))))
     st.markdown(" · ".join(facts))
-    if pd.notna(store["entity_name"]):
+    if pd.isna(store["entity_name"]) and reasons(basis, "entity"):
+        st.markdown(f"{t('entity')}: {' '.join(reasons(basis, 'entity'))}")
+    elif pd.notna(store["entity_name"]):
         st.markdown(
             # not a `code` span: a backtick in the number would close it, and escapes do not work inside
             f"{t('entity')}: **{ui.escape_markdown(store['entity_name'])}** · {t('registration')}: "
             f"{ui.escape_markdown(store['registration_number'] or '–')}"
         )
     st.caption(f"{t('store_link')}: `{store_url(merchant_id)}`")
-    scorecard(merchant_id, lang)
-    penalties(merchant_id, lang)
-    entity_stores(store)
+    scorecard(merchant_id, lang, basis)
+    penalties(merchant_id, lang, basis)
+    entity_stores(store, basis)
 
 
 def main() -> None:

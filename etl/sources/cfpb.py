@@ -52,6 +52,9 @@ META = SourceMeta(
     ),
     watermark=CfpbWatermark,
     expect={"complaints": 1},
+    # The company is the legal entity. No close dates (a response is not a closing date), no
+    # first-response time, no escalation (consumer_disputed ended in 2017), no order volumes.
+    publishes=frozenset({"complaints", "entities"}),
 )
 BASE_URL_ENV = "STOREWATCH_CFPB_BASE_URL"
 DEFAULT_BASE_URL = "https://www.consumerfinance.gov/data-research/consumer-complaints/search/api/v1/"

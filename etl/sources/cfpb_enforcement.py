@@ -36,6 +36,7 @@ META = SourceMeta(
         "penalty and redress, as its actions pages publish them."
     ),
     expect={"penalties": 1},  # a file that gives no penalty at all is not a list of actions
+    publishes=frozenset({"penalties", "entities"}),  # the institution is the legal entity
 )
 PLATFORM = canonical_platform("CFPB")  # the code cfpb, as for CFPB complaints
 PENDING = "Pending Litigation"

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import typer
 
-from etl.context import RunContext, SourceCommand, SourceMeta
+from etl.context import ALL_FACTS, RunContext, SourceCommand, SourceMeta
 from etl.reference import canonical_platform
 from etl.sources import demo_names as names
 from etl.text import normalise_name
@@ -40,6 +40,7 @@ META = SourceMeta(
         "and benchmarks. No store, company, complaint or penalty in it is real."
     ),
     write_disposition="replace",
+    publishes=ALL_FACTS,  # the synthetic marketplace records everything a figure needs
 )
 
 COMPLAINT_CATEGORIES = [

@@ -25,7 +25,14 @@ from zoneinfo import ZoneInfo
 import typer
 import yaml
 
-from etl.context import RecordRejectedError, RunContext, SourceCommand, SourceMeta, SourceSetupError
+from etl.context import (
+    RecordRejectedError,
+    RunContext,
+    SourceCommand,
+    SourceMeta,
+    SourceSetupError,
+    facts_from_mapping,
+)
 from etl.ids import raw_hash
 from etl.readers import UnreadableRecord, guess_format, read_lines, read_records
 from etl.sources.file_identity import EntityRef, StoreRef, entity_ref, parse_month, store_ref, volume_id
@@ -369,6 +376,7 @@ class FileImportSource:
             licence=info.get("licence"),
             is_synthetic=bool(info.get("is_synthetic", False)),
             description=info.get("description", ""),
+            publishes=facts_from_mapping(self.mapping),
         )
         self.mapper = RecordMapper(self.mapping)
 

@@ -71,6 +71,9 @@ META = SourceMeta(
     ),
     watermark=NycWatermark,
     expect={"complaints": 1},
+    # mediated complaints have intake and result dates; charges are the penalties. No entities,
+    # store dates, escalation or volumes.
+    publishes=frozenset({"complaints", "complaint_close_dates", "penalties"}),
 )
 BASE_URL_ENV = "STOREWATCH_NYC_BASE_URL"
 DEFAULT_BASE_URL = "https://data.cityofnewyork.us"

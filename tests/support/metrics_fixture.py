@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from etl.basis import ALL_FACTS
 from etl.context import RunContext, SourceMeta
 
 META = SourceMeta(
@@ -15,6 +16,7 @@ META = SourceMeta(
     licence=None,
     is_synthetic=True,
     description="a tiny marketplace whose figures are worked out by hand in the tests",
+    publishes=ALL_FACTS,
 )
 AS_OF = datetime(2026, 6, 30, 12, 0, 0)
 

@@ -14,6 +14,7 @@ META = SourceMeta(
     licence=None,
     is_synthetic=True,
     description="hand-written records for loader tests",
+    publishes=frozenset({"complaints", "complaint_close_dates"}),
 )
 
 

@@ -27,3 +27,15 @@ CREATE OR REPLACE TEMP MACRO wilson_high(p, n) AS
 -- effect tau2, on the arcsine scale, back-transformed with sin^2 (see funnel_limits.sql).
 CREATE OR REPLACE TEMP MACRO funnel_bound(p0, tau2, n, z) AS
     pow(sin(least(pi() / 2, greatest(0, asin(sqrt(p0)) + z * sqrt(1 / (4 * n) + tau2)))), 2);
+
+-- "not available: <sources> does not publish <fact>", the sentence every figure without a basis
+-- shows instead of a number (store_basis, platform_basis, source_basis). `names` lists the sources
+-- (comma-separated), `n` how many there are; `label_en` / `label_zh` come from basis_facts.
+CREATE OR REPLACE TEMP MACRO not_published_en(names, n, label_en) AS
+    'not available: ' || coalesce(names, 'no source')
+    || CASE WHEN n > 1 THEN ' do not publish ' ELSE ' does not publish ' END || label_en;
+CREATE OR REPLACE TEMP MACRO not_published_zh(names, label_zh) AS
+    '不可用：' || coalesce(names, '没有数据来源') || ' 未公布' || label_zh;
+-- The store's sources publish the fact, but none of them records it for this store.
+CREATE OR REPLACE TEMP MACRO not_recorded_en(label_en) AS 'not available: no ' || label_en || ' recorded for this store';
+CREATE OR REPLACE TEMP MACRO not_recorded_zh(label_zh) AS '不可用：本店没有' || label_zh || '记录';

@@ -10,7 +10,10 @@
 -- false flag at most 5 % of the time. Fewer than 25 penalties (min_records) on either side: not
 -- enough data.
 -- Penalties decided in the 24 months ending at the store's as_of (merchant_tiers.as_of).
--- reads: penalties, merchant_tiers, sanction_scale, violation_types
+-- computable: false on the one row left when nothing can be compared at all (no penalties, or no
+-- penalised store of a known size tier); its sentences say why, naming what no source publishes
+-- (source_basis), and every figure of it is NULL.
+-- reads: penalties, merchant_tiers, sanction_scale, violation_types, source_basis
 CREATE OR REPLACE TABLE penalty_consistency_test AS
 WITH recent AS (
     SELECT p.violation_type, p.merchant_id, t.platform, t.size_tier, sc.severity >= 3 AS severe
@@ -75,7 +78,8 @@ tested AS (
            CASE f.size_tier WHEN 'top' THEN '头部' ELSE '大型' END AS tier_zh
     FROM family f
     LEFT JOIN violation_types v ON v.violation_type = f.comparison
-)
+),
+sentences AS (
 SELECT comparison AS violation_type, size_tier, 'small' AS reference_tier,
        'Mantel-Haenszel odds ratio of demotion or worse, RGB variance, strata: '
            || CASE WHEN comparison = 'all' THEN 'violation type x platform' ELSE 'platform' END AS method,
@@ -113,4 +117,30 @@ SELECT comparison AS violation_type, size_tier, 'small' AS reference_tier,
                 || printf('%.2f', ci_high) || '）。'
        END AS sentence_zh
 FROM tested
+),
+basis AS (
+    SELECT any_value(available) FILTER (WHERE fact = 'penalties') AS penalties,
+           any_value(not_available_en) FILTER (WHERE fact = 'penalties') AS penalties_en,
+           any_value(not_available_zh) FILTER (WHERE fact = 'penalties') AS penalties_zh,
+           bool_or(available) FILTER (WHERE fact IN ('orders', 'store_sizes')) AS sizes,
+           any_value(not_available_en) FILTER (WHERE fact = 'store_sizes') AS sizes_en,
+           any_value(not_available_zh) FILTER (WHERE fact = 'store_sizes') AS sizes_zh
+    FROM source_basis
+)
+SELECT *, true AS computable FROM sentences
+UNION ALL
+SELECT 'all', NULL, 'small', NULL, NULL, NULL, NULL, NULL, 0, false, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false,
+       CASE WHEN NOT coalesce(penalties, false) THEN
+                'Large and small stores cannot be compared for penalties (' || penalties_en || ').'
+            WHEN NOT coalesce(sizes, false) THEN
+                'Large and small stores cannot be compared for penalties: no store has a known size ('
+                || sizes_en || ').'
+            ELSE 'Large and small stores cannot be compared for penalties: no penalty in the last '
+                || long_window_months() || ' months falls on a store of a known size tier.' END,
+       CASE WHEN NOT coalesce(penalties, false) THEN '无法比较大型与小型店铺的处罚（' || penalties_zh || '）。'
+            WHEN NOT coalesce(sizes, false) THEN '无法比较大型与小型店铺的处罚：没有店铺的规模已知（' || sizes_zh || '）。'
+            ELSE '无法比较大型与小型店铺的处罚：近 ' || long_window_months() || ' 个月没有处罚落在规模已知的店铺上。' END,
+       false
+FROM basis
+WHERE NOT EXISTS (SELECT 1 FROM sentences)
 ORDER BY violation_type = 'all' DESC, violation_type, size_tier DESC;

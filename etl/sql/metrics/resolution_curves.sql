@@ -11,7 +11,10 @@
 -- of ALL complaints resolved (or withdrawn/closed unresolved) by day t, open ones censored; the
 -- honest "share resolved within 7 / 30 days".
 -- grouping 'category' is the complaint category; 'size_tier' and 'platform' are the store's.
--- reads: sources, complaints, merchant_tiers
+-- Only complaints whose source publishes close dates (source_facts 'complaint_close_dates'): from
+-- any other source a complaint without a close date is not known to be open, and counting it as
+-- open forever would draw a curve at 100 % unresolved. A group with none of them has no rows.
+-- reads: sources, complaints, merchant_tiers, source_facts
 CREATE OR REPLACE TABLE resolution_curves AS
 WITH as_of AS (
     SELECT source_id, as_of FROM sources
@@ -25,6 +28,7 @@ durations AS (
            (c.status IN ('withdrawn', 'closed_unresolved') AND c.closed_at IS NOT NULL) AS is_competing
     FROM complaints c
     JOIN as_of a ON a.source_id = c.source_id
+    JOIN source_facts f ON f.source_id = c.source_id AND f.fact = 'complaint_close_dates' AND f.published
     LEFT JOIN merchant_tiers t USING (merchant_id)
 ),
 counts AS (

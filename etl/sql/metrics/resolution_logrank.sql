@@ -2,6 +2,8 @@
 -- Log-rank test of equal resolution hazards across the groups of the grouping:
 -- U_g = sum_t (d_gt - n_gt d_t / n_t), V_gh = sum_t d_t (n_t - d_t) / (n_t - 1) * n_gt / n_t
 -- * (1[g = h] - n_ht / n_t); chi2 = U' V^- U with k - 1 degrees of freedom.
+-- computable: at least two groups with resolutions to compare; otherwise chi2, df and p_value are
+-- NULL (never "0 on 0 df, p = nan") and not_computable_en / _zh say why.
 -- reads: resolution_curves
 CREATE OR REPLACE TABLE resolution_logrank AS
 WITH curve AS (
@@ -50,8 +52,22 @@ assembled AS (
            (SELECT list(v ORDER BY g_value, h_value) FROM covariance c WHERE c.grouping = s.grouping) AS v
     FROM scores s
     GROUP BY s.grouping
+),
+tested AS (
+    SELECT grouping, groups, quad_form(u, v) AS chi2, len(groups) - 1 AS df,
+           chi2_sf(quad_form(u, v), len(groups) - 1) AS p_value
+    FROM assembled
 )
-SELECT grouping, groups, quad_form(u, v) AS chi2, len(groups) - 1 AS df,
-       chi2_sf(quad_form(u, v), len(groups) - 1) AS p_value
-FROM assembled
+SELECT grouping, groups,
+       CASE WHEN p_value IS NOT NULL THEN chi2 END AS chi2,
+       CASE WHEN p_value IS NOT NULL THEN df END AS df,
+       p_value,
+       p_value IS NOT NULL AS computable,
+       CASE WHEN p_value IS NULL THEN
+           'not computable: ' || CASE WHEN df < 1 THEN 'only one group has complaints with close dates'
+                                      ELSE 'no complaint was resolved in these groups' END END AS not_computable_en,
+       CASE WHEN p_value IS NULL THEN
+           '无法计算：' || CASE WHEN df < 1 THEN '只有一个组有带结案日期的投诉'
+                                ELSE '这些组中没有已解决的投诉' END END AS not_computable_zh
+FROM tested
 ORDER BY grouping;

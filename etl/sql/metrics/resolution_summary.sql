@@ -1,7 +1,8 @@
 -- resolution_summary: grouping x group (as in resolution_curves).
 -- Medians and the 90th percentile are the first day the curve (or its band) is at or below
 -- 0.5 / 0.1; NULL when it never gets there. Below 25 complaints (min_records): too_few_records.
--- median_first_response_hours: over the complaints with a first response.
+-- median_first_response_hours: over the complaints with a first response. Only groups with
+-- complaints from sources publishing close dates have a row (resolution_curves).
 -- reads: resolution_curves, complaints, merchant_tiers
 CREATE OR REPLACE TABLE resolution_summary AS
 WITH curve AS (
