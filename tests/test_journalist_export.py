@@ -65,6 +65,13 @@ FILES = {
         "journalist_penalties.yaml",
         ["公告编号", "店铺名称", "平台", "经营主体", "违规类型", "处罚措施", "扣分", "罚款金额", "处罚日期"],
     ),
+    "月度订单量.csv": ("journalist_monthly_volumes.yaml", ["店铺名称", "平台", "月份", "订单量", "成交额"]),
+}
+TRUTH_ROWS = {
+    "店铺名单.csv": "store_register",
+    "投诉.csv": "complaints",
+    "处罚公告.csv": "penalties",
+    "月度订单量.csv": "monthly_volumes",
 }
 SEVERE = {"降权", "下架", "罚款", "限制经营", "关店"}  # demotion or worse: the consistency test's outcome
 MIN_RECORDS = 25
@@ -156,14 +163,7 @@ def test_files_are_gb18030_with_chinese_headers(export):
             data.decode("utf-8")  # really GB18030, not UTF-8 that GB18030 also reads
         text = data.decode("gb18030")
         assert text.splitlines()[0].split(",") == header
-        assert (
-            len(read(out, name))
-            == truth["rows"][
-                {"店铺名单.csv": "store_register", "投诉.csv": "complaints", "处罚公告.csv": "penalties"}[
-                    name
-                ]
-            ]
-        )
+        assert len(read(out, name)) == truth["rows"][TRUTH_ROWS[name]]
     assert not (out / "planted_truth.json").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -180,6 +180,21 @@ def test_register_values_look_like_a_scrape(export):
     tiers = with_tiers(register)["tier"].value_counts().to_dict()
     assert tiers == {k: v for k, v in truth["stores"]["tiers"].items() if k != "unknown"}
     assert tiers["top"] >= 8  # enough top-tier stores for the comparison
+
+
+def test_monthly_orders_average_to_the_registers_size(export):
+    """merchant_tiers takes a store's size from its monthly orders when it has them: they must give
+    the register's 月均订单量 exactly, or the tiers (and the planted effects) would move."""
+    out, truth = export
+    volumes = read(out, "月度订单量.csv")
+    register = read(out, "店铺名单.csv").set_index(["平台", "店铺名称"])
+    orders = volumes["订单量"].astype(int)
+    assert (orders > 0).all()
+    mean = orders.groupby([volumes["平台"], volumes["店铺名称"]]).mean()
+    assert len(mean) == truth["monthly_volumes"]["stores"] >= truth["rows"]["store_register"] // 5
+    assert (mean == register.loc[mean.index, "月均订单量"].astype(int)).all()
+    assert volumes["月份"].str.fullmatch(r"\d{4}-\d{2}").all()
+    assert not volumes.duplicated(["平台", "店铺名称", "月份"]).any()
 
 
 def _valid_credit_code(code: str) -> bool:
@@ -333,7 +348,8 @@ def test_bad_sizes_are_one_line_errors(tmp_path, args):
 @pytest.mark.slow
 def test_the_warehouse_finds_what_was_planted(data_dir, export):
     out, truth = export
-    for name in ("投诉.csv", "处罚公告.csv", "店铺名单.csv"):  # the register last: mentions come first
+    # the register last: its rows replace the stores the other files mention first
+    for name in ("投诉.csv", "月度订单量.csv", "处罚公告.csv", "店铺名单.csv"):
         mapping = MAPPINGS / FILES[name][0]
         result = runner.invoke(
             app,
@@ -369,6 +385,12 @@ def _check_linking(con, truth: dict) -> None:
         "        WHERE NOT m.listed_in_register)"
     ).fetchone()
     assert on_unlisted == (stores["complaints_on_unlisted"], stores["penalties_on_unlisted"])
+    volumes = con.execute(
+        "SELECT count(*), count(DISTINCT v.merchant_id), count(*) FILTER (WHERE m.listed_in_register) "
+        "FROM merchant_volume v JOIN merchants m USING (merchant_id)"
+    ).fetchone()
+    months = truth["rows"]["monthly_volumes"]
+    assert volumes == (months, truth["monthly_volumes"]["stores"], months)
 
 
 def _check_consistency_test(con, truth: dict) -> None:

@@ -35,7 +35,8 @@ def journalist_export(
         str, typer.Option(help="The day the scrape was made (YYYY-MM-DD); pass it to `etl import --as-of`.")
     ] = EXPORT_DATE.isoformat(),
 ) -> None:
-    """A generated Chinese marketplace export (GB18030 store register, complaints, penalty notices),
+    """A generated Chinese marketplace export (GB18030 store register, complaints, penalty notices,
+    monthly orders of some stores),
     with effects planted at known sizes in planted_truth.json. Load it with `etl import` and the
     data/mappings/journalist_*.yaml mappings."""
     if stores < 200:
@@ -58,8 +59,9 @@ def journalist_export(
     seconds = time.perf_counter() - started
     rows = truth["rows"]
     typer.echo(
-        f"wrote {rows['store_register']:,} stores, {rows['complaints']:,} complaints and "
-        f"{rows['penalties']:,} penalty notices to {out} in {seconds:.1f} s; planted effects in "
+        f"wrote {rows['store_register']:,} stores, {rows['complaints']:,} complaints, "
+        f"{rows['penalties']:,} penalty notices and {rows['monthly_volumes']:,} store-months of orders to "
+        f"{out} in {seconds:.1f} s; planted effects in "
         f"{out / TRUTH_FILE} (do not load it)"
     )
     typer.echo(

@@ -1,6 +1,7 @@
 """A generated Chinese marketplace export, as a journalist would hold a scrape: three GB18030 CSV files
 with Chinese headers and values (店铺名单 store register, 投诉 complaints, 处罚公告 penalty notices),
-and planted_truth.json beside them with the effects planted at known sizes (never loaded).
+a fourth with monthly orders of some stores (月度订单量, journalist_volumes.py), and
+planted_truth.json beside them with the effects planted at known sizes (never loaded).
 
 Planted:
   (a) sanction leniency: for two violation types, top and large stores (by 月均订单量 rank within the
@@ -31,6 +32,7 @@ import pandas as pd
 
 from etl.examples import journalist_names as vocab
 from etl.examples.cli import EXPORT_DATE
+from etl.examples.journalist_volumes import volume_frame
 
 ENCODING = "gb18030"
 REGISTER_FILE = "店铺名单.csv"
@@ -376,6 +378,10 @@ class JournalistExport:
         penalty_frame, penalty_variants = self._penalty_frame(stores, penalties, all_names)
         penalty_frame.to_csv(out / PENALTIES_FILE, index=False, encoding=ENCODING)
         truth = self._truth(stores, penalties, complaints, complaint_variants, penalty_variants)
+        volumes, truth["monthly_volumes"] = volume_frame(rng, stores, self.window_start, MONTHS)
+        volumes.to_csv(out / truth["monthly_volumes"]["file"], index=False, encoding=ENCODING)
+        truth["files"]["monthly_volumes"] = truth["monthly_volumes"]["file"]
+        truth["rows"]["monthly_volumes"] = truth["monthly_volumes"]["rows"]
         (out / TRUTH_FILE).write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
         return truth
 
