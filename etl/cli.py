@@ -15,6 +15,7 @@ from etl import warehouses
 from etl.bench_cli import bench
 from etl.cli_errors import fail, say
 from etl.docs import docs
+from etl.examples.cli import app as examples_app
 from etl.export_cli import export
 from etl.prune_cli import prune_raw
 from etl.quarantine_cli import quarantine
@@ -33,6 +34,7 @@ add_source_commands(etl_app)  # `etl demo`, `etl cfpb`, ...: one per module in e
 app.command("export")(export)
 app.command("bench")(bench)
 app.command("docs")(docs)
+app.add_typer(examples_app, name="examples")
 console = Console()
 
 
