@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl.reference import load_platforms
 from etl.vocabularies import load_vocabularies
 
 SCHEMA_DIR = Path(__file__).parent / "sql" / "schema"
