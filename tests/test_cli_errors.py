@@ -128,7 +128,7 @@ def test_a_directory_where_a_file_belongs_is_one_line(demo_env, tmp_path):
     [
         (
             ["complaints", "--platform", "taobaoo"],
-            ("unknown --platform 'taobaoo'; choose from:", "Taobao", "Tmall"),
+            ("unknown --platform 'taobaoo'; choose from:", "taobao", "tmall"),
         ),
         (["complaints", "--tier", "huge"], ("unknown --tier 'huge'; choose from:", "small", "top")),
         (["complaints", "--category", "qualty"], ("unknown --category 'qualty'", "quality")),

@@ -21,6 +21,7 @@ from etl.sources.file_import import FileImportSource
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, page
 from tests.support.realdata import REALDATA
+from tests.support.warehouses import named
 
 ROOT = Path(__file__).resolve().parents[1]
 CFPB_CSV = REALDATA / "cfpb_complaints_csv" / "bdm_hw3_complaints_sample_2020.csv"
@@ -59,7 +60,7 @@ def render(slug: str, lang: str, **params: str) -> str:
 
 
 def one_store(data_dir: Path, platform: str) -> str:
-    con = Warehouse(data_dir / "warehouse").connect_read_only()
+    con = Warehouse(named(data_dir, "main")).connect_read_only()
     try:
         return con.execute(
             "SELECT merchant_id FROM merchant_scorecard WHERE platform = ?"
@@ -75,7 +76,7 @@ def realdata_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not CFPB_CSV.exists() or not NYC_CSV.exists():
         pytest.skip(f"real CFPB and NYC files not found under {REALDATA}")
     directory = tmp_path_factory.mktemp("realdata_basis")
-    warehouse = Warehouse(directory / "warehouse")
+    warehouse = Warehouse(named(directory, "main"))
     run_source(CfpbCsvSource(CFPB_CSV), warehouse=warehouse)
     nyc_mapping = ROOT / "data" / "mappings" / "nyc_dcwp_mediated_complaints_csv.toml"
     run_source(FileImportSource(NYC_CSV, nyc_mapping), warehouse=warehouse)
@@ -86,7 +87,7 @@ def realdata_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def import_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example complaint export and penalty list, loaded without any store register."""
     directory = tmp_path_factory.mktemp("import_basis")
-    warehouse = Warehouse(directory / "warehouse")
+    warehouse = Warehouse(named(directory, "main"))
     for example, mapping in (
         ("blackcat_complaints_example.csv", "blackcat_complaints.yaml"),
         ("platform_penalty_notices_example.csv", "platform_penalty_notices.yaml"),
@@ -100,6 +101,7 @@ def import_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def serve(directory: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STOREWATCH_DATA_DIR", str(directory))
+    monkeypatch.setenv("STOREWATCH_WAREHOUSE", "main")
     db.clear_caches()
     return directory
 
@@ -131,7 +133,7 @@ def test_real_overview_says_disputes_and_penalties_are_not_published(realdata_en
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_real_cfpb_store_page_states_nothing_cfpb_does_not_publish(realdata_env: Path, lang: str) -> None:
-    text = render("store", lang, store=one_store(realdata_env, "CFPB"))
+    text = render("store", lang, store=one_store(realdata_env, "cfpb"))
     words = {
         "en": [
             "trading status not available: CFPB Consumer Complaint Database does not publish store opening",
@@ -152,7 +154,7 @@ def test_real_cfpb_store_page_states_nothing_cfpb_does_not_publish(realdata_env:
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_real_nyc_store_page_says_its_entity_is_not_published(realdata_env: Path, lang: str) -> None:
-    text = render("store", lang, store=one_store(realdata_env, "NYC DCWP"))
+    text = render("store", lang, store=one_store(realdata_env, "nyc_dcwp"))
     phrase = {"en": "does not publish legal entities", "zh": "未公布经营主体"}[lang]
     assert text.count(phrase) >= 2  # the entity line and "other stores of the same entity"
     assert NO_OTHER_STORES[lang] not in text
@@ -189,9 +191,9 @@ def test_real_resolution_page_leaves_out_cfpb_and_says_why(
 @pytest.mark.slow
 def test_real_scorecard_extract_leaves_unpublished_counts_empty(realdata_env: Path, tmp_path: Path) -> None:
     out = tmp_path / "scorecards.csv"
-    con = Warehouse(realdata_env / "warehouse").connect_read_only()
+    con = Warehouse(named(realdata_env, "main")).connect_read_only()
     try:
-        write_csv(DATASETS["scorecards"], Filters(platforms=("CFPB",)), con, out)
+        write_csv(DATASETS["scorecards"], Filters(platforms=("cfpb",)), con, out)
     finally:
         con.close()
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
@@ -214,14 +216,16 @@ def test_import_without_register_overview(import_env: Path, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_import_without_register_store_page(import_env: Path, lang: str) -> None:
-    text = render("store", lang, store=one_store(import_env, "淘宝"))
+    text = render("store", lang, store=one_store(import_env, "taobao"))
     phrase = {
-        "en": "trading status not available: Black-Cat-style complaint export (fictional example) does not "
-        "publish store opening and closing dates",
-        "zh": "营业状态不可用：Black-Cat-style complaint export (fictional example) 未公布店铺开关店日期",
+        # the complaint export and the penalty list name the same store (docs/linking.md): both say
+        "en": "trading status not available: Black-Cat-style complaint export (fictional example), Platform "
+        "penalty notices (fictional example) do not publish store opening and closing dates",
+        "zh": "营业状态不可用：Black-Cat-style complaint export (fictional example), Platform penalty notices "
+        "(fictional example) 未公布店铺开关店日期",
     }[lang]
     assert phrase in text
-    assert {"en": "does not publish order volumes", "zh": "未公布订单量"}[lang] in text
+    assert {"en": "do not publish order volumes", "zh": "未公布订单量"}[lang] in text
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

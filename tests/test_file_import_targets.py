@@ -123,7 +123,12 @@ def test_entities_target_loads_names_numbers_countries_and_parents(warehouse, da
     mapping.write_text(
         yaml.safe_dump(
             {
-                "source": {"id": "example_entities", "name": "entities", "publisher": "tests"},
+                "source": {
+                    "id": "example_entities",
+                    "name": "entities",
+                    "publisher": "tests",
+                    "is_synthetic": True,
+                },
                 "target": "entities",
                 "record_id": "统一社会信用代码",
                 "columns": {

@@ -76,7 +76,7 @@ def test_a_run_that_loads_none_of_its_records_fails_and_publishes_nothing(wareho
 
 def test_etl_quarantine_lists_the_served_warehouses_records(warehouse):
     run_source(FileImportSource(BLACKCAT, BLACKCAT_MAPPING), warehouse=warehouse)
-    result = CliRunner().invoke(app, ["etl", "quarantine", "--json"])
+    result = CliRunner().invoke(app, ["--warehouse", "main", "etl", "quarantine", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert {(r["source_record_id"], r["column_name"]) for r in rows} == {
@@ -85,16 +85,20 @@ def test_etl_quarantine_lists_the_served_warehouses_records(warehouse):
     }
     assert all(r["source_id"] == "example_blackcat" and "投诉编号" in r["raw_excerpt"] for r in rows)
     run_id = rows[0]["run_id"]
-    only = CliRunner().invoke(app, ["etl", "quarantine", "--json", "--run", run_id, "--limit", "1"])
+    only = CliRunner().invoke(
+        app, ["--warehouse", "main", "etl", "quarantine", "--json", "--run", run_id, "--limit", "1"]
+    )
     assert len(json.loads(only.output)) == 1
-    none = CliRunner().invoke(app, ["etl", "quarantine", "--json", "--source", "nyc_dcwp_csv"])
+    none = CliRunner().invoke(
+        app, ["--warehouse", "main", "etl", "quarantine", "--json", "--source", "nyc_dcwp_csv"]
+    )
     assert json.loads(none.output) == []
-    table = CliRunner().invoke(app, ["etl", "quarantine", "--limit", "1"])
+    table = CliRunner().invoke(app, ["--warehouse", "main", "etl", "quarantine", "--limit", "1"])
     assert table.exit_code == 0 and "1 more" in table.output
 
 
 def test_etl_quarantine_without_a_warehouse_says_so(warehouse):
-    result = CliRunner().invoke(app, ["etl", "quarantine"])
+    result = CliRunner().invoke(app, ["--warehouse", "main", "etl", "quarantine"])
     assert result.exit_code == 1 and "no warehouse" in result.output
 
 

@@ -132,9 +132,7 @@ READERS = {
 
 
 def test_the_import_reads_each_mappable_column_as_its_schema_type(schema):
-    mappable = {
-        c.name: c.type for t in file_import.TARGET_TABLES.values() for c in mappable_columns(schema, t)
-    }
+    mappable = {c.name: c.type for t in file_import.TARGET_TABLES for c in mappable_columns(schema, t)}
     for name, data_type in mappable.items():
         readers = [t for t, columns in READERS.items() if name in columns]
         assert readers == ([data_type] if data_type in READERS else []), name

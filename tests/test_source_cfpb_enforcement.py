@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from etl.cli import app
-from etl.run import ExpectationError, run_source
+from etl.quarantine_report import NothingLoadedError
+from etl.run import run_source
 from etl.sources.cfpb_enforcement import CfpbEnforcementSource
 from tests.support.realdata import REALDATA
 
@@ -108,16 +109,16 @@ def test_actions_load_as_penalties_of_their_institutions_and_a_rerun_duplicates_
 
 def test_a_file_without_a_single_penalty_fails_and_publishes_nothing(warehouse, tmp_path):
     path = write_actions(tmp_path / "pending.csv", [ACTIONS[3], ACTIONS[4]])
-    with pytest.raises(ExpectationError) as failure:
+    with pytest.raises(NothingLoadedError) as failure:
         run_source(CfpbEnforcementSource(path), warehouse=warehouse)
-    assert str(failure.value) == (
-        "cfpb_enforcement: expected at least 1 rows in penalties, this run would leave 0"
-    )
+    assert str(failure.value).startswith("nothing loaded into penalties: every record was quarantined.")
     assert warehouse.current_path() is None
     assert warehouse.journal()[-1].status == "failed"
     result = CliRunner().invoke(app, ["etl", "cfpb-enforcement", str(path)])
     assert result.exit_code == 1
-    assert "run failed, the warehouse is unchanged: ExpectationError" in " ".join(result.output.split())
+    assert "run failed, the warehouse is unchanged: nothing loaded into penalties" in " ".join(
+        result.output.split()
+    )
 
 
 @pytest.mark.realdata

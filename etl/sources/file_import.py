@@ -316,7 +316,9 @@ class RecordMapper:
         others: list[tuple[str, str]] = []
         row = {target: self.value(record, target, others) for target in targets}
         for mapped, twin in RAW_TWINS.items():
-            if twin not in row and mapped in self.columns:
+            # only a vocabulary column has a twin: a store register's category is its own text
+            enumerated = mapped in ACCEPTED_VALUES.get(self.table, {})
+            if enumerated and twin not in row and mapped in self.columns:
                 row[twin] = self.cell(record, self.columns[mapped])
         # counted once the whole row is mapped: a record rejected for another column is not
         for target, text in others:
