@@ -221,8 +221,8 @@ def test_import_without_register_store_page(import_env: Path, lang: str) -> None
         # the complaint export and the penalty list name the same store (docs/linking.md): both say
         "en": "trading status not available: Black-Cat-style complaint export (fictional example), Platform "
         "penalty notices (fictional example) do not publish store opening and closing dates",
-        "zh": "营业状态不可用：Black-Cat-style complaint export (fictional example), Platform penalty notices "
-        "(fictional example) 未公布店铺开关店日期",
+        "zh": "营业状态不可用：Black-Cat-style complaint export (fictional example), Platform penalty "
+        "notices (fictional example) 未公布店铺开关店日期",
     }[lang]
     assert phrase in text
     assert {"en": "do not publish order volumes", "zh": "未公布订单量"}[lang] in text
