@@ -353,10 +353,14 @@ def test_the_warehouse_finds_what_was_planted(data_dir, export):
         mapping = MAPPINGS / FILES[name][0]
         result = runner.invoke(
             app,
-            ["etl", "import", str(out / name), "--mapping", str(mapping), "--as-of", truth["import_as_of"]],
+            [
+                *("--warehouse", "journalist"),
+                *("etl", "import", str(out / name), "--mapping", str(mapping)),
+                *("--as-of", truth["import_as_of"]),
+            ],
         )
         assert result.exit_code == 0, result.output
-    warehouse = Warehouse(load_settings().warehouse_dir)
+    warehouse = Warehouse(load_settings().warehouse_path("journalist"))
     with warehouse.connect_read_only() as con:
         assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
         _check_linking(con, truth)
