@@ -111,9 +111,10 @@ etl_app.command("quarantine")(quarantine)
 def list_warehouses() -> None:
     """List the warehouses with their sources (synthetic or real) and rows per source."""
     settings = load_settings()
+    out = Console()  # the terminal's width now, not at import: source ids are never cut
     summaries = warehouses.list_warehouses(settings)
     if not summaries:
-        console.print(f"no warehouse in {settings.warehouses_dir} yet (run `./storewatch etl demo`)")
+        out.print(f"no warehouse in {settings.warehouses_dir} yet (run `./storewatch etl demo`)")
         return
     table = Table(title=f"warehouses in {settings.warehouses_dir}")
     table.add_column("warehouse")
@@ -137,7 +138,7 @@ def list_warehouses() -> None:
                 f"{source.stores:,}",
                 f"{source.as_of:%Y-%m-%d}" if source.as_of else "",
             )
-    console.print(table)
+    out.print(table)
 
 
 @app.command()
