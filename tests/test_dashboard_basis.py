@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import db
 from etl.exports.catalogue import DATASETS, Filters
+from etl.exports.citation import citation
 from etl.exports.writers import write_csv
 from etl.run import run_source
 from etl.sources.cfpb import CfpbCsvSource
@@ -238,3 +240,19 @@ def test_import_without_register_consistency_page(import_env: Path, lang: str) -
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_import_without_register_resolution_page(import_env: Path, lang: str) -> None:
     render("resolution", lang, by="platform")
+
+
+def test_import_extract_citation_says_what_each_source_does_not_publish(import_env: Path) -> None:
+    con = Warehouse(named(import_env, "main")).connect_read_only()
+    try:
+        line = citation(DATASETS["complaints"], Filters(), con, date(2026, 12, 1))
+    finally:
+        con.close()
+    assert "an empty cell means not published, not zero" in line
+    # the complaint export maps no escalation column and no store register was loaded
+    note = line.split("Not available")[1]
+    assert "Black-Cat-style complaint export (fictional example) does not publish" in note
+    assert "escalations to the platform" in note and "order volumes" in note
+    # it does map close dates: those are not listed for it
+    complaints_part = note.split("Black-Cat-style complaint export (fictional example) does not publish")[1]
+    assert "complaint close dates" not in complaints_part.split(";")[0]

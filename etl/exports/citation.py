@@ -41,8 +41,29 @@ def citation(dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection,
     )
     return (
         f"Storewatch, “{dataset.title_en}” extract ({filters.describe()}), data as of {prov['as_of']}. "
-        f"Sources: {sources}. {synthetic_note(prov)}Retrieved {retrieved.isoformat()}."
+        f"Sources: {sources}. {synthetic_note(prov)}{basis_note(con)}Retrieved {retrieved.isoformat()}."
     )
+
+
+def basis_note(con: duckdb.DuckDBPyConnection) -> str:
+    """What each source does not publish, so an empty cell is read as "not published", never as 0."""
+    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not {"source_facts", "basis_facts"} <= tables:
+        return ""  # a warehouse built before sources declared what they publish
+    rows = con.execute(
+        """
+        SELECT s.name, string_agg(b.label_en, ', ' ORDER BY b.fact)
+        FROM sources s
+        CROSS JOIN basis_facts b
+        LEFT JOIN source_facts f ON f.source_id = s.source_id AND f.fact = b.fact
+        WHERE NOT coalesce(f.published, false)
+        GROUP BY s.name ORDER BY s.name
+        """
+    ).fetchall()
+    if not rows:
+        return ""
+    silent = "; ".join(f"{name} does not publish {facts}" for name, facts in rows)
+    return f"Not available (an empty cell means not published, not zero): {silent}. "
 
 
 def synthetic_note(prov: dict) -> str:
