@@ -175,6 +175,7 @@ def survival_curves(
             y=pd.concat([rows["ci_high"], rows["ci_low"][::-1]]),
             fill="toself",
             fillcolor=_transparent(colour, 0.18 if len(groups) <= 4 else 0.07),
+            mode="lines",  # Plotly's default for under 20 points adds markers: red dots on a store's band
             line={"width": 0, "shape": "hv"},
             hoverinfo="skip",
             showlegend=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -190,3 +191,20 @@ def test_a_platform_name_in_the_search_narrows_to_its_stores(taobao_stores, plat
     assert only_platform and set(only_platform) <= set(taobao_stores["merchant_id"])
     store = taobao_stores.iloc[7]
     assert found_ids(search(f"{platform} {store['name']}"))[0] == store["merchant_id"]
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_store_curve_bands_are_areas_without_markers(dashboard_data: Path):
+    """A band of under 20 points gets Plotly's default lines+markers: dots at every corner."""
+    con = Warehouse(named(dashboard_data, "demo")).connect_read_only()
+    try:
+        merchant_id = con.execute(
+            "SELECT group_value FROM resolution_curves WHERE grouping = 'merchant'"
+            " GROUP BY group_value HAVING count(*) < 20 ORDER BY group_value LIMIT 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    at = open_store(merchant_id, "en")
+    curve = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bands = [trace for trace in curve["data"] if trace.get("fill") == "toself"]
+    assert bands and all(trace.get("mode") == "lines" for trace in bands)
