@@ -57,8 +57,15 @@ def colour_for(index: int) -> str:
     return OKABE_ITO[index % len(OKABE_ITO)]
 
 
-def monthly_trend(monthly: pd.DataFrame, labels: Mapping[str, str], title: str | None = None) -> go.Figure:
-    """Complaints (top panel) and penalties (bottom panel) per month, one colour per platform."""
+def monthly_trend(
+    monthly: pd.DataFrame,
+    labels: Mapping[str, str],
+    platform_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Complaints (top panel) and penalties (bottom panel) per month, one colour per platform,
+    named by `platform_labels` (the code where it has none)."""
+    platform_labels = platform_labels or {}
     figure = make_subplots(
         rows=2,
         cols=1,
@@ -73,7 +80,7 @@ def monthly_trend(monthly: pd.DataFrame, labels: Mapping[str, str], title: str |
             figure.add_scatter(
                 x=rows["month"],
                 y=rows[column],
-                name=inert(platform),
+                name=inert(platform_labels.get(platform, platform)),
                 mode="lines",
                 line={
                     "color": colour,
@@ -168,6 +175,7 @@ def survival_curves(
             y=pd.concat([rows["ci_high"], rows["ci_low"][::-1]]),
             fill="toself",
             fillcolor=_transparent(colour, 0.18 if len(groups) <= 4 else 0.07),
+            mode="lines",  # Plotly's default for under 20 points adds markers: red dots on a store's band
             line={"width": 0, "shape": "hv"},
             hoverinfo="skip",
             showlegend=False,

@@ -129,3 +129,13 @@ def labels(table: str, lang: str) -> dict[str, str]:
 
 def platforms() -> list[str]:
     return list(query("SELECT DISTINCT platform FROM merchants ORDER BY platform")["platform"])
+
+
+def platform_labels(lang: str) -> dict[str, str]:
+    """Platform code -> its label in `lang` from the `platforms` table (taobao -> 淘宝 / Taobao); empty
+    in a warehouse built before the table. Read once per warehouse version, like every query."""
+    if "platforms" not in tables():
+        return {}
+    column = "label_zh" if lang == "zh" else "label_en"
+    frame = query(f"SELECT platform AS code, {column} AS label FROM platforms")  # noqa: S608 (fixed names)
+    return {code: label for code, label in zip(frame["code"], frame["label"], strict=True) if label}

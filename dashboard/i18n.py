@@ -60,6 +60,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "violation": ("Violation type", "违规类型"),
     "size_tier": ("Size tier", "规模分层"),
     "store_id": ("Store id", "店铺编号"),
+    "store_name": ("Store", "店铺"),
+    "penalty_id": ("Penalty id", "处罚编号"),
     "all": ("all", "全部"),
     "tier_small": ("small", "小型"),
     "tier_mid": ("mid", "中型"),

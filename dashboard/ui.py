@@ -268,6 +268,21 @@ def basis_notes(frame: pd.DataFrame, column: str = "not_available") -> list[str]
     return [escape_markdown(note) for note in dict.fromkeys(n for n in notes if n)]
 
 
+def platform_label(code: object) -> str:
+    """A platform in the reader's language (its code when the platforms table has no row for it), as
+    plain text: callers escape it for Markdown or Plotly like any other value."""
+    if code is None or code is pd.NA or (isinstance(code, float) and pd.isna(code)):
+        return "–"
+    return db.platform_labels(lang()).get(str(code), str(code))
+
+
+def platform_option() -> Callable[[str], str]:
+    """A filter's format_func showing platform codes as labels in this run's language, fixed now:
+    Streamlit may format a widget's options after the run, when the language is no longer known."""
+    labels = db.platform_labels(lang())
+    return lambda code: labels.get(code, code)
+
+
 def format_number(value: object, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return "–"

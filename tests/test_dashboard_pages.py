@@ -250,3 +250,45 @@ def test_query_results_are_copies_a_page_cannot_change_for_others():
     first["platform"] = "changed"
     again = db.query("SELECT DISTINCT platform FROM merchants ORDER BY platform")
     assert "changed" not in set(again["platform"]) and len(again) == len(first)
+
+
+PLATFORM_CODES = ("taobao", "tmall", "jd", "pinduoduo", "amazon")
+PLATFORM_LABELS = {
+    "en": {"Taobao", "Tmall", "JD", "Pinduoduo", "Amazon"},
+    "zh": {"淘宝", "天猫", "京东", "拼多多", "亚马逊"},
+}
+
+
+def raw_codes(texts: list[str]) -> set[str]:
+    """Platform codes shown as words (case-sensitive: `taobao`, not the label Taobao)."""
+    return {code for text in texts for code in PLATFORM_CODES if re.search(rf"\b{code}\b", text)}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_overview_names_platforms_in_the_readers_language(lang):
+    at = open_page("overview", lang=lang)
+    labels = PLATFORM_LABELS[lang]
+    choices = at.multiselect(key="platform").options
+    assert set(choices) == labels
+    trend = figures(at)[0]
+    legend = [trace["name"] for trace in trend["data"] if trace.get("showlegend", True)]
+    assert set(legend) == labels
+    funnel_choices = at.selectbox(key="funnel").options
+    assert set(funnel_choices) <= labels and funnel_choices
+    assert not raw_codes([*choices, *legend, *funnel_choices, *(m.value for m in at.markdown)])
+    # the value behind the label is still the code, so a link means the same in either language
+    assert open_page("overview", lang=lang, platform="taobao").multiselect(key="platform").value == ["taobao"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_consistency_drilldown_names_platforms_in_the_readers_language(lang):
+    at = open_page("consistency", lang=lang)
+    if metrics_missing(at):
+        pytest.skip("metric tables not built yet")
+    for tier in at.selectbox(key="drill_tier").options:  # the first tier with penalties
+        at.selectbox(key="drill_tier").select(tier).run(timeout=60)
+        if at.dataframe and "platform" in at.dataframe[-1].value:
+            break
+    shown = set(at.dataframe[-1].value["platform"])
+    assert shown and shown <= PLATFORM_LABELS[lang]
+    assert not raw_codes(list(shown))

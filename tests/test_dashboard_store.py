@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -143,3 +145,66 @@ def test_reopened_store_lists_the_closed_store_it_follows(dashboard_data):
         pytest.skip("metric tables not built yet")
     assert "Closed stores of the same entity that this store follows" in shown
     assert closed_name in shown
+
+
+def open_store(merchant_id: str, lang: str, q: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP)
+    at.query_params.update({"store": merchant_id, "lang": lang, **({"q": q} if q else {})})
+    at.switch_page(page("store")).run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def link_labels(at: AppTest) -> list[str]:
+    return [link.proto.label for link in at.get("page_link")]
+
+
+@pytest.fixture
+def taobao_stores(dashboard_data: Path):
+    con = Warehouse(named(dashboard_data, "demo")).connect_read_only()
+    try:
+        return con.execute(
+            "SELECT merchant_id, name FROM merchants WHERE platform = 'taobao' ORDER BY merchant_id"
+        ).df()
+    finally:
+        con.close()
+
+
+@pytest.mark.usefixtures("dashboard_env")
+@pytest.mark.parametrize(("lang", "label"), [("en", "Taobao"), ("zh", "淘宝")])
+def test_store_page_names_its_platform_in_the_readers_language(taobao_stores, lang, label):
+    store = taobao_stores.iloc[0]
+    brand = store["name"][:2]
+    at = open_store(store["merchant_id"], lang, q=brand)
+    facts = next(m.value for m in at.markdown if m.value.startswith(("Platform", "平台")))
+    assert f": {label} ·" in facts
+    results = [text for text in link_labels(at) if text.startswith(brand)]
+    assert any(f" — {label}" in text for text in results)
+    shown = [facts, *link_labels(at), *(m.value for m in at.markdown)]
+    assert not [text for text in shown if re.search(r"\b(taobao|tmall|jd|pinduoduo|amazon)\b", text)]
+
+
+@pytest.mark.usefixtures("dashboard_env")
+@pytest.mark.parametrize("platform", ["淘宝", "Taobao", "taobao.com"])
+def test_a_platform_name_in_the_search_narrows_to_its_stores(taobao_stores, platform):
+    only_platform = found_ids(search(platform))
+    assert only_platform and set(only_platform) <= set(taobao_stores["merchant_id"])
+    store = taobao_stores.iloc[7]
+    assert found_ids(search(f"{platform} {store['name']}"))[0] == store["merchant_id"]
+
+
+@pytest.mark.usefixtures("dashboard_env")
+def test_store_curve_bands_are_areas_without_markers(dashboard_data: Path):
+    """A band of under 20 points gets Plotly's default lines+markers: dots at every corner."""
+    con = Warehouse(named(dashboard_data, "demo")).connect_read_only()
+    try:
+        merchant_id = con.execute(
+            "SELECT group_value FROM resolution_curves WHERE grouping = 'merchant'"
+            " GROUP BY group_value HAVING count(*) < 20 ORDER BY group_value LIMIT 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    at = open_store(merchant_id, "en")
+    curve = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bands = [trace for trace in curve["data"] if trace.get("fill") == "toself"]
+    assert bands and all(trace.get("mode") == "lines" for trace in bands)

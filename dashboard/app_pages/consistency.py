@@ -120,12 +120,28 @@ def main() -> None:
     st.caption(t("drilldown_count", n=f"{int(total):,}", shown=min(int(total), DRILLDOWN_ROWS)))
     sanctions = db.labels("sanction_scale", lang)
     rows["sanction_type"] = rows["sanction_type"].map(lambda v: sanctions.get(v, v))
+    rows["violation_type"] = rows["violation_type"].map(lambda v: violations.get(v, v))
+    rows["size_tier"] = rows["size_tier"].map(i18n.tier_label)
+    rows["platform"] = rows["platform"].map(ui.platform_label)
     rows["document_url"] = ui.safe_links(rows["document_url"])
     st.dataframe(
         rows.head(DRILLDOWN_ROWS),
         hide_index=True,
         key="drilldown",
-        column_config={"document_url": st.column_config.LinkColumn(t("document"), display_text="🔗")},
+        column_config={
+            "penalty_id": t("penalty_id"),
+            "decided_on": st.column_config.DateColumn(t("decided"), format="YYYY-MM-DD"),
+            "store_name": t("store_name"),
+            "platform": t("platform"),
+            "size_tier": t("size_tier"),
+            "violation_type": t("violation"),
+            "sanction_type": t("sanction"),
+            "points": t("points"),
+            "fine_amount": t("fine"),
+            "fine_currency": t("currency"),
+            "document_url": st.column_config.LinkColumn(t("document"), display_text="🔗"),
+            "merchant_id": t("store_id"),
+        },
     )
 
 

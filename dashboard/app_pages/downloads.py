@@ -37,7 +37,9 @@ def filters_for(dataset: Dataset, lang: str) -> Filters:
     left, right = st.columns(2)
     with left:
         if "platforms" in dataset.filters:
-            chosen["platforms"] = ui.url_multiselect(t("platform"), db.platforms(), "platform")
+            chosen["platforms"] = ui.url_multiselect(
+                t("platform"), db.platforms(), "platform", format_func=ui.platform_option()
+            )
         if "categories" in dataset.filters:
             if dataset.name == "complaints":
                 labels = db.labels("complaint_categories", lang)

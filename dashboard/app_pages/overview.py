@@ -100,7 +100,8 @@ def trend(platforms: list[str], start, end) -> None:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def trend_figure(version: str, platforms: tuple[str, ...], start, end, lang: str) -> go.Figure:
     monthly = db.query(MONTHLY_SQL, [list(platforms), list(platforms), start, start, end, end])
-    return charts.monthly_trend(monthly, chart_labels())
+    names = {code: ui.platform_label(code) for code in monthly["platform"].unique()}
+    return charts.monthly_trend(monthly, chart_labels(), names)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -119,7 +120,7 @@ def funnel(platforms: list[str]) -> None:
         " GROUP BY platform ORDER BY count(*) DESC, platform"
     )["platform"]
     options = [p for p in by_size if not platforms or p in platforms] or platforms or db.platforms()
-    platform = ui.url_selectbox(t("funnel_platform"), options, "funnel")
+    platform = ui.url_selectbox(t("funnel_platform"), options, "funnel", format_func=ui.platform_option())
     stores = db.query(FUNNEL_STORES_SQL, [platform])
     limits = db.query(FUNNEL_LIMITS_SQL, [platform])
     if stores.empty or limits.empty:
@@ -166,7 +167,9 @@ def main() -> None:
     st.title(t("overview_title"))
     left, right = st.columns(2)
     with left:
-        platforms = ui.url_multiselect(t("platform"), db.platforms(), "platform")
+        platforms = ui.url_multiselect(
+            t("platform"), db.platforms(), "platform", format_func=ui.platform_option()
+        )
     with right:
         bounds = db.query("SELECT min(filed_at)::DATE AS lo, max(filed_at)::DATE AS hi FROM complaints").iloc[
             0

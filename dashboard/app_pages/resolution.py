@@ -33,7 +33,7 @@ def link_store_ids(values: Sequence[str]) -> list[str]:
 
 def store_option(store: dict) -> str:
     """A store as one plain line in a list: name, platform, company, closure."""
-    parts = [store["name"], store["platform"]]
+    parts = [store["name"], ui.platform_label(store["platform"])]
     if pd.notna(store["entity_name"]):
         parts.append(store["entity_name"])
     text = " · ".join(" ".join(str(p).split()) for p in parts)  # a source's line breaks become spaces
@@ -46,7 +46,9 @@ def store_names(stores: Sequence[dict]) -> dict[str, str]:
     """Legend names: the store's name, with its platform when two chosen stores share a name."""
     names = [s["name"] for s in stores]
     return {
-        s["merchant_id"]: f"{s['name']} ({s['platform']})" if names.count(s["name"]) > 1 else s["name"]
+        s["merchant_id"]: f"{s['name']} ({ui.platform_label(s['platform'])})"
+        if names.count(s["name"]) > 1
+        else s["name"]
         for s in stores
     }
 
@@ -85,6 +87,8 @@ def group_labels(grouping: str, values: list[str], lang: str) -> dict[str, str]:
         return db.labels("complaint_categories", lang)
     if grouping == "all":
         return {v: t("grouping_all") for v in values}
+    if grouping == "platform":
+        return {v: ui.platform_label(v) for v in values}
     return {v: v for v in values}
 
 

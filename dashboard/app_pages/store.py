@@ -63,7 +63,7 @@ def show_results(text: str) -> None:
         closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
         st.page_link(
             THIS_PAGE,
-            label=f"{ui.escape_markdown(row.name)} — {ui.escape_markdown(row.platform)} · "
+            label=f"{ui.escape_markdown(row.name)} — {ui.escape_markdown(ui.platform_label(row.platform))} · "
             f"{ui.escape_markdown(row.entity_name)}{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
             icon=":material/storefront:",
@@ -259,7 +259,8 @@ def entity_stores(store: pd.Series, basis: pd.Series | None) -> None:
         closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
         st.page_link(
             THIS_PAGE,
-            label=f"{ui.escape_markdown(row.name)} — {ui.escape_markdown(row.platform)}{closed}",
+            label=f"{ui.escape_markdown(row.name)} — {ui.escape_markdown(ui.platform_label(row.platform))}"
+            f"{closed}",
             query_params={"store": row.merchant_id, "lang": i18n.lang()},
             icon=":material/storefront:",
         )
@@ -270,7 +271,7 @@ def entity_stores(store: pd.Series, basis: pd.Series | None) -> None:
             st.markdown(f"**{t('succeeds')}**")
             st.markdown(
                 "\n".join(
-                    f"- {ui.escape_markdown(r.name)} ({ui.escape_markdown(r.platform)}, "
+                    f"- {ui.escape_markdown(r.name)} ({ui.escape_markdown(ui.platform_label(r.platform))}, "
                     f"{t('closed')} {r.closed_on:%Y-%m-%d})"
                     for r in predecessors.itertuples()
                 )
@@ -286,7 +287,7 @@ def store_page(merchant_id: str, lang: str) -> None:
     basis = store_basis(merchant_id)
     st.header(ui.escape_markdown(store["name"]), anchor=False)
     facts = [
-        f"{t('platform')}: {ui.escape_markdown(store['platform'])}",
+        f"{t('platform')}: {ui.escape_markdown(ui.platform_label(store['platform']))}",
         f"{t('store_category')}: {ui.escape_markdown(i18n.store_category_label(store['category']))}",
     ]
     if pd.notna(store["opened_on"]):
