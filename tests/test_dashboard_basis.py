@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import db
+from dashboard.i18n import STRINGS
 from etl.exports.catalogue import DATASETS, Filters
 from etl.exports.citation import citation
 from etl.exports.writers import write_csv
@@ -160,6 +161,9 @@ def test_real_nyc_store_page_says_its_entity_is_not_published(realdata_env: Path
     phrase = {"en": "does not publish legal entities", "zh": "未公布经营主体"}[lang]
     assert text.count(phrase) >= 2  # the entity line and "other stores of the same entity"
     assert NO_OTHER_STORES[lang] not in text
+    # no rate for want of orders and escalations, not for want of records: "too few" would mislead
+    assert {"en": "does not publish order volumes", "zh": "未公布订单量"}[lang] in text
+    assert STRINGS["too_few"][0 if lang == "en" else 1] not in text
 
 
 @pytest.mark.realdata

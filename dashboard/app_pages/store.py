@@ -109,13 +109,12 @@ def scorecard(merchant_id: str, lang: str, basis: pd.Series | None) -> None:
     cols[1].metric(t("complaints"), ui.format_number(int(s["complaints_12m"]), 0))
     cols[2].metric(t("penalties_24m"), count_or_unknown(s["penalties_24m"]))
     missing_rate = reasons(basis, "orders", "escalation") if not bool(s["rate_available"]) else []
-    too_few = bool(s["too_few_records"])
-    if too_few:
-        st.info(t("too_few"))
-    if missing_rate:  # the metric layer says which source does not publish what the rate needs
+    if missing_rate:
+        # the metric layer says which source does not publish what the rate needs: "too few
+        # records" would suggest that more complaints could give a rate, and they cannot
         st.markdown("\n".join(f"- {reason}" for reason in missing_rate))
-    elif too_few:
-        pass
+    elif bool(s["too_few_records"]):
+        st.info(t("too_few"))
     elif not bool(s["rate_available"]):
         st.info(t("rate_unavailable"))
     else:
