@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,12 +69,25 @@ def query(sql: str, params: list | None = None) -> pd.DataFrame:
     return _cached_query(str(path), sql, tuple(_hashable(p) for p in (params or []))).copy()
 
 
+def query_within(sql: str, params: list, seconds: float) -> pd.DataFrame | None:
+    """`query`, stopped after `seconds`: None then. A stopped query is not cached (the next try runs
+    it again), and stops on its own whether or not anyone still waits for it."""
+    if recorded_queries is not None:
+        recorded_queries.append((sql, list(params)))
+    path = warehouse().require_current()
+    try:
+        return _cached_query_within(str(path), sql, tuple(_hashable(p) for p in params), seconds).copy()
+    except duckdb.InterruptException:
+        return None
+
+
 def _hashable(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
 def clear_query_cache() -> None:
     _cached_query.cache_clear()
+    _cached_query_within.cache_clear()
 
 
 def clear_caches() -> None:
@@ -89,6 +103,20 @@ def _cached_query(path: str, sql: str, params: tuple) -> pd.DataFrame:
     try:
         return cur.execute(sql, [list(p) if isinstance(p, tuple) else p for p in params]).df()
     finally:
+        cur.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_query_within(path: str, sql: str, params: tuple, seconds: float) -> pd.DataFrame:
+    """Raises duckdb.InterruptException when `seconds` pass first (so lru_cache keeps nothing)."""
+    cur = _connect(path).cursor()
+    timer = threading.Timer(seconds, cur.interrupt)  # interrupts this cursor's query only
+    timer.daemon = True
+    timer.start()
+    try:
+        return cur.execute(sql, [list(p) if isinstance(p, tuple) else p for p in params]).df()
+    finally:
+        timer.cancel()
         cur.close()
 
 

@@ -110,6 +110,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "店铺或公司名称（中文或英文，可部分输入或有错别字），或统一社会信用代码",
     ),
     "search_results": ("Matching stores", "匹配的店铺"),
+    "search_query_cut": (
+        "Only the first {n} characters of the search were used.",
+        "只按搜索内容的前 {n} 个字符查找。",
+    ),
+    "search_incomplete": (
+        "The search stopped after {s} s: stores with a similar (not identical) name may be missing. "
+        "Type more of the name to narrow it.",
+        "搜索在 {s} 秒后停止：名称相近（而非相同）的店铺可能未列出。请输入更完整的名称以缩小范围。",
+    ),
     "store_not_found": (
         "No store found for “{q}”. Try fewer characters or another spelling.",
         "未找到与“{q}”匹配的店铺。请尝试更少的字或其他写法。",

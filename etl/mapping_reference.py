@@ -19,6 +19,7 @@ from etl.load import ID_COLUMNS
 from etl.schema import prepare
 from etl.settings import PROJECT_ROOT
 from etl.sources import file_import as fi
+from etl.text import NAME_MAX_CHARS
 from etl.validation import ACCEPTED_VALUES
 from etl.vocabularies import VOCABULARIES_FILE, Vocabulary, read_vocabularies
 
@@ -266,14 +267,16 @@ header and its first rows, writing nothing: it names each source column the file
 value map covers, each target column that does not exist, and each unreadable date, with the closest
 valid names. A required column needs a value in every row (from a source column, a constant or a
 default): a row without one, or with a value not accepted, is quarantined with the reason, and the
-import prints the reasons (`./storewatch etl quarantine` lists the records).
+import prints the reasons (`./storewatch etl quarantine` lists the records). A store or company name
+longer than {name_max} characters (as given, or once normalised for search) is quarantined too, with
+the records that name it.
 """
 
 
 def mapping_reference_markdown() -> str:
     vocabularies = read_vocabularies()
     with _fresh_schema() as con:
-        lines = [INTRO, *_mapping_keys(), *_how_read()]
+        lines = [INTRO.format(name_max=NAME_MAX_CHARS), *_mapping_keys(), *_how_read()]
         for target in fi.TARGET_TABLES:
             lines += _target(con, target, vocabularies)
     lines += _vocabularies(vocabularies)

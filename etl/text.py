@@ -18,6 +18,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 # The same classes in RE2 syntax, for pyarrow.compute on vectorised batches.
 CONTROL_RE2 = r"[\x{00}-\x{08}\x{0b}\x{0c}\x{0e}-\x{1f}\x{7f}-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 
+# The longest store or company name the load path accepts (name and name_normalised alike); longer
+# ones are quarantined (etl/validation.py). The longest real names in the sample data are lists of
+# affiliates: 301 characters (a CFPB enforcement institution), 453 (a Federal Reserve banking
+# organisation); Chinese store names run to about 30. A bound keeps every name-based step (search,
+# matching, pages) cheap whatever a source sends: one 2 M-character name made each search take minutes.
+NAME_MAX_CHARS = 500
+
 
 def normalise_name(name: str) -> str:
     """Search key for a store or company name: NFKC, case-folded, spaces and punctuation removed."""

@@ -4,6 +4,8 @@ A row is quarantined with the first rule it breaks."""
 
 from __future__ import annotations
 
+from etl.text import NAME_MAX_CHARS
+
 _PROVENANCE_RULES = [
     ("source_record_id", "missing source record id", "source_record_id IS NULL OR source_record_id = ''"),
 ]
@@ -36,6 +38,16 @@ def _not_accepted(table: str, column: str) -> str:
     return f"{column} IS NULL OR {column} NOT IN ({quoted})"
 
 
+def _name_rules(what: str) -> list[tuple[str, str, str]]:
+    """A name must be there, and no longer than NAME_MAX_CHARS (etl/text.py says why), normalised or not."""
+    too_long = f"{what} name longer than {NAME_MAX_CHARS} characters"
+    return [
+        ("name", f"{what} name missing", "name IS NULL OR trim(name) = ''"),
+        ("name", too_long, f"length(name) > {NAME_MAX_CHARS}"),
+        ("name_normalised", too_long, f"length(name_normalised) > {NAME_MAX_CHARS}"),
+    ]
+
+
 _DATES_SANE = "TIMESTAMP '1980-01-01'"
 _FUTURE = "(now()::TIMESTAMP + INTERVAL 2 DAY)"
 _MAX_AMOUNT = "1e12"
@@ -43,11 +55,11 @@ _MAX_AMOUNT = "1e12"
 RULES: dict[str, list[tuple[str, str, str]]] = {
     "entities": [
         *_PROVENANCE_RULES,
-        ("name", "entity name missing", "name IS NULL OR trim(name) = ''"),
+        *_name_rules("entity"),
     ],
     "merchants": [
         *_PROVENANCE_RULES,
-        ("name", "store name missing", "name IS NULL OR trim(name) = ''"),
+        *_name_rules("store"),
         ("platform", "platform missing", "platform IS NULL OR trim(platform) = ''"),
         ("size_measure", "negative size measure", "size_measure < 0"),
         ("closed_on", "closed before it opened", "closed_on < opened_on"),

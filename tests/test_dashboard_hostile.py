@@ -59,15 +59,20 @@ def stored_names(hostile_data: Path) -> dict[str, str]:
 
 @pytest.fixture
 def sql_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple]]:
-    """Every (SQL, parameters) the dashboard sends through db.query during the test."""
+    """Every (SQL, parameters) the dashboard sends through db.query (and query_within) during the test."""
     log: list[tuple[str, tuple]] = []
-    original = db._cached_query
+    original, original_within = db._cached_query, db._cached_query_within
 
     def logged(path: str, sql: str, params: tuple):
         log.append((sql, params))
         return original(path, sql, params)
 
+    def logged_within(path: str, sql: str, params: tuple, seconds: float):
+        log.append((sql, params))
+        return original_within(path, sql, params, seconds)
+
     monkeypatch.setattr(db, "_cached_query", logged)
+    monkeypatch.setattr(db, "_cached_query_within", logged_within)
     return log
 
 

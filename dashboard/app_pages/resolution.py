@@ -59,12 +59,13 @@ def choose_stores() -> tuple[list[str], dict[str, str]]:
         st.session_state["stores"] = link_store_ids(st.query_params.get_all("stores"))
     text = st.text_input(t("search_label"), key="store_search", placeholder="Lumio / 福润数码 / 91…").strip()
     found = store_search.search(text)
-    if text and found.empty:
+    store_search.show_notes(found)
+    if text and found.stores.empty and found.complete:
         st.warning(t("store_not_found", q=ui.escape_markdown(text)))
-    elif not found.empty:
-        st.caption(t("stores_found", n=len(found)))
+    elif not found.stores.empty:
+        st.caption(t("stores_found", n=len(found.stores)))
     stores: dict[str, dict] = {}  # the chosen stores first, then the matches
-    for frame in (store_search.by_ids(st.session_state["stores"]), found):
+    for frame in (store_search.by_ids(st.session_state["stores"]), found.stores):
         for store in frame.to_dict("records"):
             stores.setdefault(store["merchant_id"], store)
     options = {merchant_id: store_option(store) for merchant_id, store in stores.items()}

@@ -55,11 +55,13 @@ def store_url(merchant_id: str) -> str:
 
 def show_results(text: str) -> None:
     found = store_search.search(text)
-    if found.empty:
-        st.warning(t("store_not_found", q=ui.escape_markdown(text)))
+    store_search.show_notes(found)
+    if found.stores.empty:
+        if found.complete:
+            st.warning(t("store_not_found", q=ui.escape_markdown(text)))
         return
     st.subheader(t("search_results"))
-    for row in found.itertuples():
+    for row in found.stores.itertuples():
         closed = f" · {t('closed')} {row.closed_on:%Y-%m-%d}" if pd.notna(row.closed_on) else ""
         st.page_link(
             THIS_PAGE,

@@ -58,6 +58,10 @@ CONTROL = [
 ]
 LONG = ["长" * 100_000, "A" * 200_000]
 TEXTS = MARKUP + SQL + FORMULAS + UNICODE + CONTROL + LONG
+# Names past the load's bound (NAME_MAX_CHARS, 500) are quarantined: one 2 M-character name made
+# every store search run for minutes. ㍿ is one character that NFKC makes four (株式会社).
+LONG_NAMES = ["名" * 2_000_000, "N" * 501, "㍿" * 130]
+NAME_CHARS = 400  # the store and entity names of the TEXTS records are cut to this (within the bound)
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,15 @@ def corpus() -> list[Hostile]:
     records: list[Hostile] = []
     for index, text in enumerate(TEXTS):
         # the same text as store name, legal entity, issue and narrative: one store per text
+        name = text[:NAME_CHARS]
         records.append(
-            _record(f"text{index:02d}", store=f"{text} #{index}", entity=text, issue=text, narrative=text)
+            _record(f"text{index:02d}", store=f"{name} #{index}", entity=name, issue=text, narrative=text)
         )
+    for index, name in enumerate(LONG_NAMES):
+        # the store is quarantined, so is the complaint; CFPB names the store and entity alike
+        records.append(_record(f"long_store{index}", "merchant_id", "merchant_id", store=name))
+        own_store = f"Store of a long-named company #{index}"  # a store with a valid company stays valid
+        records.append(_record(f"long_entity{index}", "merchant_id", None, store=own_store, entity=name))
     for index, text in enumerate(SQL + FORMULAS[:2]):
         records.append(Hostile(f"id{index}", {**BASE, "id": text}))
     amounts = {

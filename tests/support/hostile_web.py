@@ -35,7 +35,7 @@ FORMULAS = (
     "\r=1",
 )
 SQL = "x'); DROP TABLE merchants; --"
-LONG = "长" * 3000 + "<b>end</b>"
+LONG = "长" * 480 + "<b>end</b>"  # as long as a stored name may be (NAME_MAX_CHARS, 500)
 
 # What each hostile store is called; the first is the one the browser test opens.
 STORE_NAMES = {
