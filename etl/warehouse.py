@@ -160,7 +160,9 @@ class Warehouse:
             check_version(current, self.recorded_counts(current))
         except DamagedVersionError as exc:
             good = self.last_good_version()
-            fallback = f"the last good version is {good}" if good else "no earlier version passes the check"
+            fallback = (
+                f"the last good version is {good.name}" if good else "no earlier version passes the check"
+            )
             raise DamagedVersionError(f"the served warehouse version is damaged: {exc}; {fallback}") from exc
 
     def recorded_counts(self, path: Path) -> dict[str, int] | None:

@@ -104,7 +104,11 @@ def sources_of(warehouse: Warehouse) -> tuple[SourceRows, ...]:
             rows = con.execute(SOURCE_ROWS_SQL.read_text(encoding="utf-8")).fetchall()
     except duckdb.Error as exc:  # overwritten or cut short: say so in one line
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DamagedVersionError(f"the served warehouse version {path.name} is damaged: {first}") from exc
+        good = warehouse.last_good_version()
+        fallback = f"the last good version is {good.name}" if good else "no earlier version passes the check"
+        raise DamagedVersionError(
+            f"the served warehouse version {path.name} is damaged: {first}; {fallback}"
+        ) from exc
     return tuple(SourceRows(*row) for row in rows)
 
 

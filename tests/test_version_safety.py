@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,11 +16,13 @@ from typer.testing import CliRunner
 
 from etl.cli import app
 from etl.run import run_source
+from etl.sources.demo import DemoConfig
 from etl.version_check import DamagedVersionError
 from etl.warehouse import Warehouse
 from tests.support.hostile import DATA_DIR_OUTPUTS
 from tests.support.loader_records import STORES, complaints
 from tests.support.records_source import RecordsSource
+from tests.support.warehouses import build_demo
 
 
 def digest(path: Path) -> str:
@@ -99,3 +103,21 @@ def test_a_published_version_records_its_row_counts(warehouse):
     load(warehouse)
     entry = warehouse.journal()[-1]
     assert entry.row_counts == {"sources": 1, "etl_runs": 1, "merchants": 2, "complaints": 3, "penalties": 0}
+
+
+def test_the_cli_refuses_a_run_on_a_damaged_warehouse_in_one_line(data_dir):
+    root = Path(__file__).resolve().parents[1]
+    served = build_demo(data_dir, DemoConfig(complaints=600, seed=2)).current_path()
+    served.write_bytes(b"complaint_id\r\ndemo:c0\r\n")
+    env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "250"}
+    done = subprocess.run(
+        [sys.executable, "-m", "etl.cli", "etl", "demo", "--complaints", "600"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "is damaged" in line and "no earlier version passes the check" in line
