@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -121,3 +122,19 @@ def test_the_cli_refuses_a_run_on_a_damaged_warehouse_in_one_line(data_dir):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     [line] = done.stderr.strip().splitlines()
     assert "is damaged" in line and "no earlier version passes the check" in line
+
+
+def test_a_version_that_does_not_hold_its_runs_rows_is_never_published(warehouse):
+    served = load(warehouse)
+
+    def replace_with_stale_copy(phase: str) -> None:  # what a lost write or a stray copy leaves
+        if phase == "checkpointed":
+            [built] = [p for p in warehouse.directory.glob("warehouse-*.duckdb") if p != served]
+            shutil.copyfile(served, built)
+
+    with pytest.raises(DamagedVersionError, match="etl_runs 1 rows, the run wrote 2"):
+        run_source(RecordsSource(STORES, complaints()), warehouse=warehouse, on_phase=replace_with_stale_copy)
+    assert warehouse.current_path() == served
+    entry = warehouse.journal()[-1]
+    assert entry.status == "failed" and "does not hold the rows its run wrote" in entry.error
+    assert sorted(warehouse.directory.glob("warehouse-*")) == [served]
