@@ -69,9 +69,9 @@ class Settings:
     # The warehouse named by --warehouse or STOREWATCH_WAREHOUSE; None when none was named, and then
     # readers (serve, export, status, the dashboard) use DEMO and loads choose by source (etl/warehouses.py).
     warehouse_name: str | None = None
-    # Free space a run needs beyond the copy of the current version and as much again for its
+    # Free space a run needs beyond the copy of the current version and half as much again for its
     # changes (etl/disk_budget.py); a run short of it is refused before it copies anything.
-    run_headroom_bytes: int = 100 * 1024**2
+    run_headroom_bytes: int = 32 * 10**6
 
     @property
     def warehouses_dir(self) -> Path:
@@ -118,7 +118,7 @@ def load_settings() -> Settings:
         socrata_app_token=os.environ.get("STOREWATCH_SOCRATA_APP_TOKEN") or None,
         build_memory_limit=_memory_size(os.environ.get("STOREWATCH_BUILD_MEMORY_LIMIT", "4GB")),
         warehouse_name=_chosen_warehouse or _named_warehouse(os.environ.get("STOREWATCH_WAREHOUSE")),
-        run_headroom_bytes=_byte_count(os.environ.get("STOREWATCH_RUN_HEADROOM", "100MB")),
+        run_headroom_bytes=_byte_count(os.environ.get("STOREWATCH_RUN_HEADROOM", "32MB")),
     )
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from etl import disk_budget
 from etl.run import run_source
+from etl.settings import load_settings
 from etl.warehouse import Warehouse
 from tests.support.disks import fill_until, free_bytes
 from tests.support.loader_records import STORES, complaints
@@ -117,7 +118,7 @@ def test_a_run_short_of_disk_is_refused_in_one_line_before_copying(small_disk):
     warehouse = Warehouse(named(small_disk, "demo"))
     served = warehouse.current_path()
     before = digest(served)
-    fill_until(small_disk, served.stat().st_size * 3 // 2)
+    fill_until(small_disk, served.stat().st_size * 5 // 4)  # room for the copy, not for the budget
     refused = storewatch("etl", "demo", "--complaints", "500")
     assert refused.returncode == 1
     output = refused.stdout + refused.stderr
@@ -135,12 +136,26 @@ def test_a_run_short_of_disk_prunes_replaced_versions_in_their_grace_first(small
     monkeypatch.setenv("STOREWATCH_VERSION_GRACE_SECONDS", "600")
     warehouse = Warehouse(named(small_disk, "main"))
     replaced = load(warehouse)
-    served = load(warehouse)
+    load(warehouse)
     assert replaced.exists()  # kept for its grace period
-    needed = 2 * served.stat().st_size
+    needed = disk_budget.needed_bytes(warehouse, load_settings())
     # short of the budget, but not once the replaced version is gone
     fill_until(small_disk, needed - replaced.stat().st_size * 3 // 4)
     assert free_bytes(small_disk) < needed
     load(warehouse)
     assert not replaced.exists()
     assert warehouse.journal()[-1].status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("0B", 0), ("32MB", 32 * 10**6), ("1GiB", 2**30), (" 5 kb ", 5000)]
+)
+def test_the_headroom_setting_reads_sizes(monkeypatch, text, size):
+    monkeypatch.setenv("STOREWATCH_RUN_HEADROOM", text)
+    assert load_settings().run_headroom_bytes == size
+
+
+def test_a_malformed_headroom_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("STOREWATCH_RUN_HEADROOM", "lots")
+    with pytest.raises(ValueError, match="STOREWATCH_RUN_HEADROOM"):
+        load_settings()
