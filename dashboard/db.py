@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,9 +38,61 @@ def warehouse_name() -> str:
     return load_settings().served_warehouse
 
 
-@functools.lru_cache(maxsize=4)
+class _Connections:
+    """One read-only connection per version in use. When a newer version is opened, the connections
+    to replaced ones are closed as soon as no cursor of theirs is running: a version that prune has
+    deleted then stops holding disk space (closing a connection ends its cursors, so never before)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._users: Counter[str] = Counter()
+        self._newest: str | None = None
+
+    def connection(self, path: str) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            return self._connection(path)
+
+    @contextlib.contextmanager
+    def cursor(self, path: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            cur = self._connection(path).cursor()
+            self._users[path] += 1
+        try:
+            yield cur
+        finally:
+            cur.close()
+            with self._lock:
+                self._users[path] -= 1
+                self._close_replaced()
+
+    def open_paths(self) -> list[str]:
+        with self._lock:
+            return list(self._open)
+
+    def _connection(self, path: str) -> duckdb.DuckDBPyConnection:
+        if path not in self._open:
+            self._open[path] = duckdb_settings.connect_read_only(path)
+            self._newest = path  # versions only move forward: the one opened last is the newest
+            self._close_replaced()
+        return self._open[path]
+
+    def _close_replaced(self) -> None:
+        for path in [p for p in self._open if p != self._newest and not self._users[p]]:
+            self._open.pop(path).close()
+            del self._users[path]
+
+
+_connections = _Connections()
+
+
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    return duckdb_settings.connect_read_only(path)
+    return _connections.connection(path)
+
+
+def open_versions() -> list[str]:
+    """The version files the dashboard holds open (one, but for a replaced one still being read)."""
+    return _connections.open_paths()
 
 
 def current_path() -> Path | None:
@@ -50,11 +103,8 @@ def current_path() -> Path | None:
 def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor on the current warehouse version, for one script run's streaming work."""
     path = warehouse().require_current()
-    cur = _connect(str(path)).cursor()
-    try:
+    with _connections.cursor(str(path)) as cur:
         yield cur
-    finally:
-        cur.close()
 
 
 # `storewatch bench` sets this to a list to record every query the pages run, then replays them.
@@ -99,25 +149,21 @@ def clear_caches() -> None:
 
 @functools.lru_cache(maxsize=512)
 def _cached_query(path: str, sql: str, params: tuple) -> pd.DataFrame:
-    cur = _connect(path).cursor()
-    try:
+    with _connections.cursor(path) as cur:
         return cur.execute(sql, [list(p) if isinstance(p, tuple) else p for p in params]).df()
-    finally:
-        cur.close()
 
 
 @functools.lru_cache(maxsize=256)
 def _cached_query_within(path: str, sql: str, params: tuple, seconds: float) -> pd.DataFrame:
     """Raises duckdb.InterruptException when `seconds` pass first (so lru_cache keeps nothing)."""
-    cur = _connect(path).cursor()
-    timer = threading.Timer(seconds, cur.interrupt)  # interrupts this cursor's query only
-    timer.daemon = True
-    timer.start()
-    try:
-        return cur.execute(sql, [list(p) if isinstance(p, tuple) else p for p in params]).df()
-    finally:
-        timer.cancel()
-        cur.close()
+    with _connections.cursor(path) as cur:
+        timer = threading.Timer(seconds, cur.interrupt)  # interrupts this cursor's query only
+        timer.daemon = True
+        timer.start()
+        try:
+            return cur.execute(sql, [list(p) if isinstance(p, tuple) else p for p in params]).df()
+        finally:
+            timer.cancel()
 
 
 def tables() -> set[str]:

@@ -73,7 +73,8 @@ def etl_status(
     names = [settings.warehouse_name] if settings.warehouse_name else warehouses.directory_names(settings)
     journals = {name: Warehouse(settings.warehouse_path(name)) for name in names}
     entries = sorted(
-        ((name, entry) for name, warehouse in journals.items() for entry in warehouse.journal()),
+        # a run still journaled 'running' whose process is gone is shown as the failure it was
+        ((name, entry.as_seen()) for name, warehouse in journals.items() for entry in warehouse.journal()),
         key=lambda item: item[1].started_at,
     )[-limit:]
     if as_json:

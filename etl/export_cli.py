@@ -47,6 +47,13 @@ def _writable(out: Path) -> None:
         fail(f"directory {out.parent} is not writable; choose another --out")
 
 
+def _outside_data_dir(out: Path, data_dir: Path) -> None:
+    """Refuse an --out inside the data directory: it holds the served warehouse, its journal and raw
+    archive, and an extract written over one of them destroys it (symlinks are followed)."""
+    if out.resolve().is_relative_to(data_dir.resolve()):
+        fail(f"--out {out} is inside the data directory {data_dir}; write extracts somewhere else")
+
+
 def _stream(
     dataset: Dataset, filters: Filters, con: duckdb.DuckDBPyConnection, path: Path, fmt: str, metadata
 ) -> int:
@@ -88,12 +95,15 @@ def export(
         date_to=_date(date_to, "--to"),
         merchant_id=store or None,
     )
-    _writable(out)
     settings = load_settings()
+    _outside_data_dir(out, settings.data_dir)
+    _writable(out)
     try:
         con = warehouses.require_built(settings, settings.served_warehouse).connect_read_only()
     except (warehouses.WarehouseChoiceError, WarehouseMissingError) as exc:
         fail(str(exc), code=1)
+    except duckdb.Error as exc:  # the served file is damaged
+        fail(f"cannot open warehouse {settings.served_warehouse}: {str(exc).splitlines()[0]}", code=1)
     partial = out.with_name(f".{out.name}.partial")
     try:
         duckdb_settings.limit_read_memory(con)

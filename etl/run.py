@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -13,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from etl import duckdb_settings
+from etl import disk_budget, duckdb_settings
 from etl.basis import FACTS
 from etl.context import RunContext, Source, SourceMeta, Watermark
 from etl.load import StoreLinking, TableCounts, merge_staged
@@ -27,6 +28,7 @@ from etl.quarantine_report import (
 )
 from etl.schema import prepare
 from etl.settings import load_settings
+from etl.version_check import check_version, row_counts
 from etl.warehouse import JournalEntry, Warehouse, utc_now
 
 
@@ -97,10 +99,13 @@ def run_source(
             params=params,
         )
         warehouse.write_journal(entry)
-        path = warehouse.start_version(run_id)
-        phase("copied")
+        path = warehouse.new_version_path(run_id)
         con = None
         try:
+            # inside the try: a refusal, a damaged base or a disk filling during the copy is journaled
+            disk_budget.reserve(warehouse, settings)
+            warehouse.start_version(run_id)
+            phase("copied")
             con = duckdb.connect(str(path))
             duckdb_settings.limit_build_memory(con, settings.build_memory_limit)
             prepare(con)
@@ -140,12 +145,16 @@ def run_source(
             notes = _run_notes(ctx.mapped_to_other, reasons)
             _record_run(con, ctx, counts, path.name, params, watermark, notes)
             con.execute("CHECKPOINT")
+            written = row_counts(con)
             con.close()
             con = None
             phase("checkpointed")
             if dry_run:
                 warehouse.discard(path)  # the context archived no raw page either
             else:
+                check_version(path, written)  # reopened from disk: what readers will get
+                entry.row_counts = written
+                warehouse.write_journal(entry)  # before publishing, so a run killed after it has them
                 warehouse.publish(path)
         except BaseException as exc:
             if con is not None:
@@ -159,7 +168,7 @@ def run_source(
             entry.warehouse_file = path.name if served else None
             entry.finished_at = utc_now().isoformat()
             entry.error = f"{type(exc).__name__}: {exc}"
-            warehouse.write_journal(entry)
+            _journal_failure(warehouse, entry)
             raise
         if not dry_run:
             phase("published")
@@ -178,6 +187,13 @@ PHASES = ("copied", "extracted", "merged", "metrics_built", "checkpointed", "pub
 
 def _no_phase(name: str) -> None:
     pass
+
+
+def _journal_failure(warehouse: Warehouse, entry: JournalEntry) -> None:
+    """Journal how the run ended; a disk too full even for that leaves it 'running', which
+    `etl status` shows as died and the next run records as failed."""
+    with contextlib.suppress(OSError):
+        warehouse.write_journal(entry)
 
 
 def _forget_requarantined(con: duckdb.DuckDBPyConnection, run_id: str) -> None:

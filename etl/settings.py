@@ -69,6 +69,9 @@ class Settings:
     # The warehouse named by --warehouse or STOREWATCH_WAREHOUSE; None when none was named, and then
     # readers (serve, export, status, the dashboard) use DEMO and loads choose by source (etl/warehouses.py).
     warehouse_name: str | None = None
+    # Free space a run needs beyond the copy of the current version and half as much again for its
+    # changes (etl/disk_budget.py); a run short of it is refused before it copies anything.
+    run_headroom_bytes: int = 32 * 10**6
 
     @property
     def warehouses_dir(self) -> Path:
@@ -115,6 +118,7 @@ def load_settings() -> Settings:
         socrata_app_token=os.environ.get("STOREWATCH_SOCRATA_APP_TOKEN") or None,
         build_memory_limit=_memory_size(os.environ.get("STOREWATCH_BUILD_MEMORY_LIMIT", "4GB")),
         warehouse_name=_chosen_warehouse or _named_warehouse(os.environ.get("STOREWATCH_WAREHOUSE")),
+        run_headroom_bytes=_byte_count(os.environ.get("STOREWATCH_RUN_HEADROOM", "32MB")),
     )
 
 
@@ -137,3 +141,15 @@ def _memory_size(text: str) -> str:
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), flags=re.IGNORECASE):
         raise ValueError(f"STOREWATCH_BUILD_MEMORY_LIMIT must be a size such as 4GB, not {text!r}")
     return text.strip()
+
+
+_BYTE_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_BYTE_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _byte_count(text: str) -> int:
+    """STOREWATCH_RUN_HEADROOM: a size such as 100MB, 1GiB or 0B; anything else is refused by name."""
+    match = re.fullmatch(r"(\d+)\s*([KMGT]i?B|B)", text.strip(), flags=re.IGNORECASE)
+    if not match:
+        raise ValueError(f"STOREWATCH_RUN_HEADROOM must be a size such as 100MB, not {text!r}")
+    return int(match.group(1)) * _BYTE_UNITS[match.group(2).upper()]

@@ -16,6 +16,7 @@ from typing import Annotated, Any, get_type_hints
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from etl import warehouses
@@ -26,6 +27,7 @@ from etl.quarantine_report import NothingLoadedError, QuarantineReason, mapped_t
 from etl.run import RunResult, run_source
 from etl.settings import DEMO_WAREHOUSE, load_settings
 from etl.sources import source_commands
+from etl.version_check import DamagedVersionError
 from etl.warehouse import RunInProgressError, Warehouse
 
 console = Console()
@@ -89,6 +91,8 @@ def run_and_report(source: Source, params: Any, dry_run: bool, command: str) -> 
         warehouses.check_not_mixing(warehouse, name, source.meta)
     except warehouses.WarehouseChoiceError as exc:
         fail(str(exc))
+    except DamagedVersionError as exc:
+        fail(f"run refused, the warehouse is unchanged: {exc}", code=1)
     say(f"loading into warehouse [bold]{name}[/bold]" + (" (dry run)" if dry_run else ""))
     try:
         with rich_progress() as progress:
@@ -103,7 +107,10 @@ def run_and_report(source: Source, params: Any, dry_run: bool, command: str) -> 
         console.print(f"[red]run failed, the warehouse is unchanged: {exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
     except Exception as exc:
-        console.print(f"[red]run failed, the warehouse is unchanged: {type(exc).__name__}: {exc}[/red]")
+        console.print(
+            f"[red]run failed, the warehouse is unchanged: {type(exc).__name__}: {escape(str(exc))}[/red]",
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from exc
     print_counts(result, dry_run)
     print_store_linking(result)

@@ -16,11 +16,13 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from etl.version_check import DamagedVersionError, check_version, passes
 
 POINTER_NAME = "CURRENT"
 LOCK_NAME = "etl.lock"
@@ -53,6 +55,33 @@ class JournalEntry:
     error: str | None = None
     warehouse_file: str | None = None
     params: dict = field(default_factory=dict)
+    # rows per table of the version this run published (etl/version_check.py checks them)
+    row_counts: dict[str, int] | None = None
+
+    def as_seen(self) -> JournalEntry:
+        """This entry as `etl status` shows it: a 'running' run whose process is gone died."""
+        if self.status != "running" or process_alive(self.pid):
+            return self
+        return replace(
+            self,
+            status="failed",
+            error=f"the run died (process {self.pid} is gone: killed or crashed); the next run records it",
+        )
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs on this machine (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 class Warehouse:
@@ -116,12 +145,45 @@ class Warehouse:
         return self.directory / f"warehouse-{run_id}.duckdb"
 
     def start_version(self, run_id: str) -> Path:
-        """A new file holding a copy of the current warehouse (or nothing), for one run."""
+        """A new file holding a copy of the current warehouse (or nothing), for one run; the current
+        version is checked first, so a damaged file is never built upon."""
         path = self.new_version_path(run_id)
         current = self.current_path()
         if current is not None:
+            self.check_current(current)
             shutil.copyfile(current, path)
         return path
+
+    def check_current(self, current: Path) -> None:
+        """A one-line DamagedVersionError naming the last good version when `current` is damaged."""
+        try:
+            check_version(current, self.recorded_counts(current))
+        except DamagedVersionError as exc:
+            good = self.last_good_version()
+            fallback = (
+                f"the last good version is {good.name}" if good else "no earlier version passes the check"
+            )
+            raise DamagedVersionError(f"the served warehouse version is damaged: {exc}; {fallback}") from exc
+
+    def recorded_counts(self, path: Path) -> dict[str, int] | None:
+        """The row counts the journal recorded when `path` was published (None for older runs)."""
+        for entry in reversed(self.journal()):
+            if entry.status == "succeeded" and entry.warehouse_file == path.name:
+                return entry.row_counts
+        return None
+
+    def last_good_version(self) -> Path | None:
+        """The newest published version that still opens and holds its run's rows: the current one
+        when it passes, else an earlier one (which prune then keeps)."""
+        current = self.current_path()
+        candidates = [current] if current is not None else []
+        for entry in reversed(self.journal()):
+            if entry.status == "succeeded" and entry.warehouse_file:
+                candidates.append(self.directory / entry.warehouse_file)
+        for path in dict.fromkeys(candidates):
+            if path.exists() and passes(path, self.recorded_counts(path)):
+                return path
+        return None
 
     def publish(self, path: Path) -> None:
         """Point CURRENT at `path` atomically; the previous version stays until pruned."""
@@ -148,6 +210,7 @@ class Warehouse:
         """Delete versions that are not current: orphans of dead runs at once, replaced ones once
         `grace_seconds` have passed since they were replaced (publish stamps that time as mtime)."""
         current = self.current_path()
+        last_good = self.last_good_version()
         published = {
             entry.warehouse_file: entry
             for entry in self.journal()
@@ -159,7 +222,7 @@ class Warehouse:
         leftovers = self.directory.glob(VERSION_GLOB + "*")
         versions = {self.directory / _version_name(leftover.name) for leftover in leftovers}
         for path in sorted(versions):
-            if current is not None and path.name == current.name:
+            if any(kept is not None and path.name == kept.name for kept in (current, last_good)):
                 continue
             if path.name in published and path.exists() and now - path.stat().st_mtime < grace_seconds:
                 continue

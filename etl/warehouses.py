@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from etl import duckdb_settings
 from etl.context import SourceMeta
 from etl.settings import DEMO_WAREHOUSE, MAIN_WAREHOUSE, WAREHOUSE_NAME, Settings
+from etl.version_check import DamagedVersionError
 from etl.warehouse import POINTER_NAME, RunInProgressError, Warehouse
 
 DEMO_COMMAND = "demo"  # the `etl demo` command: the one source whose home is warehouse `demo`
@@ -96,8 +99,16 @@ def sources_of(warehouse: Warehouse) -> tuple[SourceRows, ...]:
     path = warehouse.current_path()
     if path is None:
         return ()
-    with duckdb_settings.connect_read_only(path) as con:
-        rows = con.execute(SOURCE_ROWS_SQL.read_text(encoding="utf-8")).fetchall()
+    try:
+        with duckdb_settings.connect_read_only(path) as con:
+            rows = con.execute(SOURCE_ROWS_SQL.read_text(encoding="utf-8")).fetchall()
+    except duckdb.Error as exc:  # overwritten or cut short: say so in one line
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        good = warehouse.last_good_version()
+        fallback = f"the last good version is {good.name}" if good else "no earlier version passes the check"
+        raise DamagedVersionError(
+            f"the served warehouse version {path.name} is damaged: {first}; {fallback}"
+        ) from exc
     return tuple(SourceRows(*row) for row in rows)
 
 

@@ -5,6 +5,7 @@ nothing but plain helpers."""
 pytest_plugins = [
     "pytester",  # the tests of the suite's own checks run a small inner pytest
     "tests.support.warehouses",
+    "tests.support.disks",
     "tests.support.realdata",
     "tests.support.http_fixtures",
     "tests.support.dashboard_fixtures",

@@ -316,3 +316,16 @@ def cfpb_records(records: list[Hostile]) -> list[Hostile]:
             continue
         kept.append(replace(record))
     return kept
+
+
+# `export --out` targets inside the data directory, written relative to it, that must be refused:
+# the served version ({served} is its file name), its pointer, the journal, the raw archive, a path
+# that climbs out and back in, and (tests/test_version_safety.py) a symlink from outside to the served file.
+DATA_DIR_OUTPUTS = [
+    "warehouses/main/{served}",
+    "warehouses/main/CURRENT",
+    "warehouses/main/runs/journal.json",
+    "raw/extract.csv",
+    "warehouses/../warehouses/main/extract.csv",
+    "extract.csv",
+]
