@@ -26,7 +26,7 @@ from tests.support.hostile_files import file_ways
 pytestmark = pytest.mark.usefixtures("fast_http")
 FIGURES: dict[str, dict[str, int]] = {}
 # What spreadsheets run as a formula (OWASP CSV injection), written here apart from etl/exports/
-SPREADSHEET_FORMULA = re.compile(r"^[=+\-@\t\r]")
+SPREADSHEET_FORMULA = re.compile(r"^[=+\-@\t\r＝＋－＠﹦﹢﹣﹫]")
 
 
 def query(warehouse, sql: str, params: list | None = None) -> list[tuple]:

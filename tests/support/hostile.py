@@ -36,6 +36,12 @@ FORMULAS = [
     "\t=1+1",
     "\r=1+1",
     "=cmd|' /C notepad'!'A1'",
+    # full-width and small forms, which East Asian spreadsheets take as = + - @ (issue 18)
+    '＝HYPERLINK("http://evil.example","点击")',
+    "＋1+cmd|' /C calc'!A0",
+    "－2+3",
+    "＠SUM(1+1)",
+    "﹦1+1",
 ]
 UNICODE = [
     "😀🛒💥 emoji store 👨‍👩‍👧",
