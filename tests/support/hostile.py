@@ -62,6 +62,10 @@ CONTROL = [
     "tab\tand\nnewline\r\nCRLF",
     "\x00=formula behind NUL",
 ]
+# Mapping files: 10 levels of 9 YAML aliases, 9**10 (3.5 billion) leaves once expanded, in < 600 bytes
+YAML_ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+)
 LONG = ["长" * 100_000, "A" * 200_000]
 TEXTS = MARKUP + SQL + FORMULAS + UNICODE + CONTROL + LONG
 
