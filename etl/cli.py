@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from etl import warehouses
 from etl.bench_cli import bench
+from etl.child import run_forwarding_signals
 from etl.cli_errors import fail, say
 from etl.docs import docs
 from etl.examples.cli import app as examples_app
@@ -176,7 +176,7 @@ def serve(
         str(headless).lower(),
     ]
     console.print(f"Dashboard of warehouse {name}: http://localhost:{port}")
-    raise typer.Exit(subprocess.call(command, env=child_environment(settings)))
+    raise typer.Exit(run_forwarding_signals(command, env=child_environment(settings)))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
-from etl.ids import STABLE_ID_MACRO, raw_hash
+from etl.ids import STABLE_ID_MACRO, public_record_id, raw_hash
 from etl.sanitise import prepare_batch, prepare_row, stored_raw
 from etl.text import fix_surrogates
 from etl.validation import RULES
@@ -155,7 +155,7 @@ class Staging:
         # personal data is masked with every other quarantined record's, in _mask_quarantined
         text = fix_surrogates(raw if isinstance(raw, str) else _raw_json(raw))
         reason, column = fix_surrogates(reason), column and fix_surrogates(column)
-        source_record_id = source_record_id and fix_surrogates(str(source_record_id))
+        source_record_id = source_record_id and public_record_id(fix_surrogates(str(source_record_id)))
         self.con.execute(
             "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [self.run_id, self.source_id, table, source_record_id, column, reason, text, self.started_at],

@@ -6,6 +6,13 @@ is never touched. Patterns that could hit ordinary numbers are confirmed before 
 ID numbers by their ISO 7064 MOD 11-2 check digit and birth date, card numbers by the Luhn check
 and an issuer prefix, order numbers only after words that announce one. Dates, amounts, years,
 short numbers and CFPB's own XXXX redactions do not match any pattern.
+
+Forms that slipped through before (issue 18) and are matched now: a mobile or 18-digit ID number
+right after Latin letters (`Tel13812345678`, `ID4403...`; cards and other kinds keep the stricter
+guard, as waybill and SKU codes are letters and digits), `.` and `/` as separators (`138.1234.5678`,
+`4111.1111.1111.1111`), ID numbers grouped 6-4-4-4, e-mails with spaces around `@` or `(at)`, and
+internationalised domains, and digits written in Chinese (一三八一二三四五六七八), which are read
+as digits wherever three of them stand together.
 """
 
 from __future__ import annotations
@@ -21,16 +28,44 @@ ORDER_NO = "[order-no]"
 
 # Full-width digits and signs (常见于中文输入法) are matched like ASCII ones; a 1:1 mapping
 # keeps match positions valid in the original text.
-_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－＠（）．", "0123456789+-@().", "")
-_MAY_HOLD_PII = re.compile(r"[0-9@０-９＠]")
+# Digits written in Chinese, as a phone number is read out: 幺 is 1 said on the phone. Folded 1:1
+# like the full-width ones, so every pattern sees them as digits.
+CHINESE_DIGITS = "〇零一二三四五六七八九幺"
+_FOLD = str.maketrans(
+    "０１２３４５６７８９＋－＠（）．" + CHINESE_DIGITS, "0123456789+-@()." + "001234567891", ""
+)
+# What must be in a text for any pattern to match: a digit, an @, "(at)", or three Chinese digits in
+# a row ("一个" alone is ordinary prose). sanitise.py has the same test in RE2 syntax.
+_MAY_HOLD_PII = re.compile(rf"[0-9@０-９＠]|\(at\)|\[at\]|[{CHINESE_DIGITS}]{{3}}", re.IGNORECASE)
+MAY_HOLD_PII_RE2 = (
+    r"(?i)[0-9@\x{ff10}-\x{ff19}\x{ff20}]|\(at\)|\[at\]"
+    + "|["
+    + "".join(f"\\x{{{ord(c):x}}}" for c in CHINESE_DIGITS)
+    + "]{3}"
+)
 
 # Not inside a longer run of letters or digits (a Chinese character next to a number is fine:
 # "手机13812345678" must match, so \b cannot be used).
 _START = r"(?<![0-9A-Za-z])"
 _END = r"(?![0-9A-Za-z])"
+# Mobile and 18-digit ID numbers are specific enough (a prefix range; a check digit and a birth
+# date) to be matched right after Latin letters: Tel13812345678, ID440306198512120042, wx1381...
+_AFTER_LETTERS_START = r"(?<![0-9])"
+_SEP = r"[ ./-]?"  # between digit groups: space, hyphen, dot or slash
 
+# The domain may be internationalised (例子.中国, bücher.de, or its xn-- form); the local part is ASCII,
+# or, for an all-Unicode address (用户@例子.公司), letters without ASCII ones (so "联系zhang@qq.com"
+# masks the address, not 联系). Spaces may stand around '@' (also written (at) or [at]), and around a
+# dot when on both sides of it ("example . com"). Each local part starts only where a run of its
+# characters starts, so a long run before an '@' is read once, not once per position.
+_ASCII_LOCAL = r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*"
+_UNICODE_LOCAL = r"(?<![\w.+-])[^\W\d_A-Za-z][^\W_A-Za-z]*"
+_AT = r"\s{0,3}(?:@|\(at\)|\[at\])\s{0,3}"
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_DOT = r"(?:\.|\s\.\s)"
+_TLD = r"(?:xn--[A-Za-z0-9-]+|[A-Za-z]{2,}|[^\W\d_A-Za-z]{2,})"
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    rf"(?:{_ASCII_LOCAL}|{_UNICODE_LOCAL}){_AT}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}{_TLD}", re.IGNORECASE
 )
 _ORDER = re.compile(
     r"(?:订单(?:编号|号码|号)|order\s*(?:number|no\.?|num\.?|id|#))"
@@ -39,10 +74,15 @@ _ORDER = re.compile(
     re.IGNORECASE,
 )
 _DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_ID18 = re.compile(_START + r"[1-9]\d{5}[ -]?(?:18|19|20)\d{2}" + _DATE + r"[ -]?\d{3}[0-9Xx]" + _END)
+# grouped 6-8-4 or 6-4-4-4 (the separator may stand at any of the three places)
+_ID18 = re.compile(
+    _AFTER_LETTERS_START
+    + rf"[1-9]\d{{5}}{_SEP}(?:18|19|20)\d{{2}}{_SEP}{_DATE}{_SEP}\d{{3}}[0-9Xx]"
+    + r"(?![0-9])"
+)
 _ID15 = re.compile(_START + r"[1-9]\d{5}\d{2}" + _DATE + r"\d{3}" + _END)
-_DIGIT_RUN = re.compile(_START + r"\d+(?:[ -]\d+)*" + _END)
-_CN_MOBILE = re.compile(r"(?<![0-9A-Za-z+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
+_DIGIT_RUN = re.compile(_START + r"\d+(?:[ ./-]\d+)*" + _END)
+_CN_MOBILE = re.compile(r"(?<![0-9+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:" + _SEP + r"\d{4}){2}(?!\d)")
 _CN_LANDLINE = re.compile(
     r"(?<![0-9A-Za-z+])(?:(?:\+|00)86[ -]?\(?[1-9]\d{1,2}\)?|\(0[1-9]\d{1,2}\)|0[1-9]\d{1,2})"
     r"[ -]?[2-9]\d{2,3}[ -]?\d{4}(?!\d)"
@@ -80,24 +120,38 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+_CARD_DIGITS = (13, 19)
+
+
 def _card_span(run: str) -> tuple[int, int] | None:
-    """The part of a run of digit groups that is a card number: the whole run or whole groups."""
+    """The part of a run of digit groups that is a card number: the whole run or whole groups.
+
+    Only windows of 13 to 19 digits are tried, longest first: linear in the run's length (trying
+    every window of every size took 14 s for "1 " * 1000, and grew with the cube of the length).
+    """
     if _is_card(_digits(run)):
         return 0, len(run)
-    groups = [m.span() for m in re.finditer(r"\d+", run)]
-    for size in range(len(groups) - 1, 0, -1):  # longest window of whole groups first
-        for first in range(len(groups) - size + 1):
-            start, end = groups[first][0], groups[first + size - 1][1]
-            if _is_card(_digits(run[start:end])):
-                return start, end
-    return None
+    groups = [(m.start(), m.end(), m.end() - m.start()) for m in re.finditer(r"\d+", run)]
+    best: tuple[int, int, int] | None = None  # (groups in the window, start, end)
+    for first in range(len(groups)):
+        count = 0
+        for last in range(first, len(groups)):
+            count += groups[last][2]
+            if count > _CARD_DIGITS[1]:
+                break
+            size = last - first + 1
+            if count >= _CARD_DIGITS[0] and size < len(groups) and (best is None or size > best[0]):
+                start, end = groups[first][0], groups[last][1]
+                if _is_card(_digits(run[start:end])):
+                    best = (size, start, end)
+    return None if best is None else (best[1], best[2])
 
 
 def _id_valid(match: re.Match[str]) -> bool:
     number = _digits(match.group().upper().replace("X", "0"))
     if len(number) == 15:
         return True  # old IDs have no check digit; the pattern already checked the birth date
-    text = re.sub(r"[ -]", "", match.group()).upper()
+    text = re.sub(r"[ ./-]", "", match.group()).upper()
     return id_check_digit(text[:17]) == text[17]
 
 
@@ -108,7 +162,7 @@ class _Masker:
 
     def sub(self, pattern: re.Pattern[str], placeholder: str, keep: Callable[[re.Match[str]], bool]) -> None:
         # matched on the full-width-folded copy; the folding is 1:1, so spans fit the original
-        folded = self.text.translate(_FULLWIDTH)
+        folded = self.text.translate(_FOLD)
         pieces: list[str] = []
         last = 0
         for match in pattern.finditer(folded):

@@ -3,7 +3,8 @@
 Layout: `<data_dir>/raw/<source_id>/<run_id>/NNNNN.gz` plus `manifest.jsonl`, one JSON line per
 file (url, fetched_at, sha256 and byte count of the uncompressed body, content type). The manifest
 line is appended after its file is complete, so a run killed mid-write leaves a manifest that only
-names whole files. Failed runs keep their archive (it shows what the server sent); a dry run
+names whole files. Pages may hold personal data before masking: the run's folder is 0700 and its
+files 0600, whatever the umask. Failed runs keep their archive (it shows what the server sent); a dry run
 archives nothing (its run context has no archive, etl/context.py). Nothing is pruned unless asked
 (`plan_prune` / `apply_prune`, behind `storewatch etl prune-raw`).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +25,14 @@ from etl.load import FACT_TABLES
 from etl.warehouse import Warehouse
 
 MANIFEST_NAME = "manifest.jsonl"
+_PRIVATE_FILE = 0o600
+_PRIVATE_DIR = 0o700
+
+
+def _open_private(path: Path, mode: str) -> int:
+    """A descriptor of `path` opened to write ('w') or append ('a'), created readable by its owner only."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    return os.open(path, flags, _PRIVATE_FILE)
 
 
 def run_archive_dir(raw_dir: Path, source_id: str, run_id: str) -> Path:
@@ -41,9 +51,10 @@ class RawArchive:
     def save(self, url: str, body: bytes, content_type: str | None = None) -> Path:
         """Store one fetched body; the directory is made on the first one (no page, no folder)."""
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(_PRIVATE_DIR)
         self.files += 1
         path = self.directory / f"{self.files:05d}.gz"
-        with gzip.open(path, "wb") as handle:
+        with open(_open_private(path, "w"), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb") as handle:
             handle.write(body)
         entry = {
             "file": path.name,
@@ -53,7 +64,7 @@ class RawArchive:
             "bytes": len(body),
             "content_type": content_type,
         }
-        with open(self.directory / MANIFEST_NAME, "a", encoding="utf-8") as manifest:
+        with open(_open_private(self.directory / MANIFEST_NAME, "a"), "a", encoding="utf-8") as manifest:
             manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
         return path
 

@@ -5,6 +5,8 @@ Every source's rows pass through here (RunContext.emit and emit_arrow), so no so
 - Text that is shown (not ids or hashes): control and bidi-override characters removed
   (etl/text.py says which). Ids keep them: a source's record id must hash the same in Python
   and SQL, and stores are looked up by the id the source computed.
+- A source's record id that holds personal data (a phone number used as an id): replaced by its
+  hash (etl.ids.public_record_id), so neither source_record_id nor the id derived from it shows it.
 - Free-text columns that may describe a person (PII_COLUMNS): personal data masked (etl/pii.py);
   for complaints the count is added to narrative_masked_items (a source may already have counted
   its own redactions there, as CFPB does for its XXXX).
@@ -20,17 +22,25 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from etl.pii import mask_pii
+from etl.ids import MAY_BE_PERSONAL_RE2, public_record_id
+from etl.pii import MAY_HOLD_PII_RE2, mask_pii
 from etl.text import CONTROL_RE2, clean_text, fix_surrogates
 
-# Free text written by consumers or authorities: where phone numbers, e-mails and ID numbers turn up.
-# Store and company names are not masked: they name businesses, and ids are derived from them.
+# Every free-text column a mapping can reach (a test derives the list from the mapping reference):
+# any of them may hold a phone number or an e-mail address, wherever the source put it.
+# Not masked: store and company names and registration numbers (they name businesses, and ids are
+# derived from them), and columns held to a vocabulary.
 PII_COLUMNS: dict[str, tuple[str, ...]] = {
-    "complaints": ("narrative", "issue", "outcome"),
-    "penalties": ("description", "violation_raw"),
+    "complaints": ("narrative", "issue", "outcome", "source_status", "currency"),
+    "penalties": ("description", "violation_raw", "authority_name", "document_url", "fine_currency"),
+    "merchants": ("category", "store_url"),
+    "merchant_volume": ("currency",),
+    "entities": ("country",),
 }
+NOT_MASKED = {"complaints": ("platform",), "entities": ("name", "parent_name", "registration_number")}
 COUNT_COLUMN = {"complaints": "narrative_masked_items"}
-_PII_RE2 = r"[0-9@\x{ff10}-\x{ff19}\x{ff20}]"  # what etl.pii needs to find anything at all
+RECORD_ID = "source_record_id"
+_PII_RE2 = MAY_HOLD_PII_RE2  # what etl.pii needs to find anything at all
 
 
 def is_identifier(column: str) -> bool:
@@ -50,6 +60,8 @@ def prepare_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
         else value
         for key, value in row.items()
     }
+    if isinstance(staged.get(RECORD_ID), str):
+        staged[RECORD_ID] = public_record_id(staged[RECORD_ID])
     masked = 0
     for column in PII_COLUMNS.get(table, ()):
         if isinstance(staged.get(column), str):
@@ -71,6 +83,9 @@ def prepare_batch(table: str, batch: pa.Table) -> tuple[pa.Table, bool]:
             if not is_identifier(name) and pc.any(pc.match_substring_regex(column, CONTROL_RE2)).as_py():
                 column = pc.replace_substring_regex(column, CONTROL_RE2, "")
                 changed = True
+            if name == RECORD_ID:
+                column, replaced = _public_record_ids(column)
+                changed = changed or replaced
             if name in PII_COLUMNS.get(table, ()):
                 column, counts = _mask_column(column)
                 if counts is not None:
@@ -91,6 +106,19 @@ def prepare_batch(table: str, batch: pa.Table) -> tuple[pa.Table, bool]:
         else:
             batch = batch.append_column(count_column, total)
     return batch, changed
+
+
+def _public_record_ids(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, bool]:
+    """Record ids that look personal replaced by their hash; only the candidates reach Python."""
+    candidates = pc.fill_null(pc.match_substring_regex(column, MAY_BE_PERSONAL_RE2), False)
+    if not pc.any(candidates).as_py():
+        return column, False
+    ids = column.to_pylist()
+    flags = candidates.to_pylist()
+    public = [public_record_id(rid) if flag else rid for rid, flag in zip(ids, flags, strict=True)]
+    if public == ids:
+        return column, False
+    return pa.chunked_array([pa.array(public, column.type)]), True
 
 
 def _mask_column(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Array | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -54,3 +56,26 @@ def test_the_dashboard_reads_through_these_settings(database: Path) -> None:
     con = db._connect(str(database))
     assert setting(con, "memory_limit") == shown_limit(duckdb_settings.READ_MEMORY_LIMIT)
     assert Path(setting(con, "temp_directory")) == duckdb_settings.SPILL_DIR
+
+
+def test_the_spill_dir_is_this_users_and_private(tmp_path: Path) -> None:
+    assert str(os.getuid()) in duckdb_settings.SPILL_DIR.name  # not one path shared by every user
+    spill = tmp_path / "spill"
+    spill.mkdir(mode=0o777)
+    spill.chmod(0o777)  # left open by an older version, or made by a careless umask
+    with duckdb.connect() as con:
+        duckdb_settings.limit_read_memory(con, spill)
+    assert stat.S_IMODE(spill.stat().st_mode) == 0o700
+    fresh = tmp_path / "fresh"
+    with duckdb.connect() as con:
+        duckdb_settings.limit_read_memory(con, fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+
+
+def test_a_spill_path_that_is_a_link_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "spill"
+    link.symlink_to(target)  # what another user could plant at a fixed path
+    with duckdb.connect() as con, pytest.raises(duckdb_settings.SpillDirError):
+        duckdb_settings.limit_read_memory(con, link)

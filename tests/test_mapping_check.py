@@ -3,6 +3,10 @@ valid one, before any row is loaded, and nothing is written."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -10,6 +14,7 @@ from typer.testing import CliRunner
 from etl.cli import app
 from etl.settings import PROJECT_ROOT
 from etl.sources.file_import import MappingError, load_mapping, read_mapping
+from tests.support import hostile
 
 EXAMPLES = PROJECT_ROOT / "data" / "examples"
 MAPPINGS = PROJECT_ROOT / "data" / "mappings"
@@ -116,3 +121,59 @@ def test_check_lists_every_problem_of_the_mapping_itself(tmp_path):
     assert "complaints has no column 'filed_on' (closest: 'filed_at'" in output
     assert "'finished' is not a code of complaints.status" in output
     assert "complaints.filed_at is required and nothing sets it" in output
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):
+    # 10 levels of 9 aliases: 9**10 (3.5 billion) leaves if expanded; 4.2 GB were used before (issue 18)
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(hostile.YAML_ALIAS_BOMB, encoding="utf-8")
+    assert len(hostile.YAML_ALIAS_BOMB.encode()) < 600
+    with pytest.raises(MappingError, match=r"alias \*a found: a mapping may not use YAML aliases"):
+        read_mapping(bomb)
+
+
+def test_an_oversized_mapping_is_refused_unread(tmp_path):
+    from etl.sources.file_import import MAX_MAPPING_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * MAX_MAPPING_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(MappingError, match="larger than"):
+        read_mapping(big)
+
+
+MALFORMED = [
+    ("bad.yaml", "target: complaints\ncolumns: {a: [1, 2\n", "not valid YAML"),
+    ("tab.yaml", "target: complaints\n\tcolumns: x\n", "not valid YAML"),
+    ("bad.toml", "target = complaints\n", "not valid TOML"),
+    ("table.toml", "[columns\n", "not valid TOML"),
+    ("undecodable.yaml", "\udcff", "cannot be read"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "problem"), MALFORMED)
+def test_a_malformed_mapping_is_one_line_not_a_traceback(tmp_path, name, text, problem):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    for args in (["--mapping", path], ["--mapping", path, "--check"]):
+        result = cli("etl", "import", BLACKCAT, *args)
+        assert isinstance(result.exception, SystemExit), result.exception  # not an uncaught error
+        assert result.exit_code in (1, 2)
+        assert f"{path.name}: {problem}" in " ".join(result.output.split())  # rich wraps at 80 here
+
+
+def test_a_malformed_mapping_prints_no_traceback_from_the_real_command(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(MALFORMED[0][1], encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "etl.cli", "etl", "import", str(BLACKCAT), "--mapping", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "STOREWATCH_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "1000"},
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2
+    assert "Traceback" not in output
+    assert output.strip().splitlines() == [
+        f"bad mapping: {path}: not valid YAML: {output.split('YAML: ')[1].strip()}"
+    ]

@@ -117,6 +117,54 @@ def test_ordinary_numbers_survive(text):
     assert mask_pii(text) == (text, 0)
 
 
+# The forms that slipped through before issue 18, each as the probe found it.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Tel13812345678", "Tel[phone]"),
+        ("ID440306198512120042 号", "ID[id-number] 号"),
+        ("加wx13812345678", "加wx[phone]"),
+        ("call 138.1234.5678", "call [phone]"),
+        ("138/1234/5678", "[phone]"),
+        ("card 4111.1111.1111.1111 ok", "card [bank-card] ok"),
+        ("身份证 440306 1985 1212 0042", "身份证 [id-number]"),
+        ("mail zhang.san @ example.com now", "mail [email] now"),
+        ("zhang (at) qq . com", "[email]"),
+        ("联系zhangsan@qq.com谢谢", "联系[email]谢谢"),
+        ("a@例子.中国", "[email]"),
+        ("用户@例子.公司", "[email]"),
+        ("me@bücher.de", "[email]"),
+        ("x@xn--fiqs8s.xn--55qx5d", "[email]"),
+        ("电话一三八一二三四五六七八", "电话[phone]"),
+        ("电话 一三八 一二三四 五六七八", "电话 [phone]"),
+    ],
+)
+def test_forms_that_slipped_through_are_masked(text, masked):
+    assert mask_pii(text)[0] == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "版本 v2.0.1，2024.03.15 到 2024/03/15，¥138.12",
+        "一个人来了三四次，第一二名",
+        "meet @ home. Tomorrow",
+        "waybill SF1234567890123",  # letters then 13 digits: not a card (cards keep the strict guard)
+        "1 " * 1000,  # many short groups: no window of 13-19 digits passes Luhn and an issuer
+    ],
+)
+def test_ordinary_text_survives_the_wider_patterns(text):
+    assert mask_pii(text) == (text, 0)
+
+
+def test_a_long_run_of_digit_groups_is_masked_in_linear_time():
+    import time
+
+    started = time.perf_counter()
+    mask_pii("1 " * 20_000)  # before: 14 s for 1,000 groups, growing with the cube
+    assert time.perf_counter() - started < 2
+
+
 # -- properties ---------------------------------------------------------------------------------------
 SURROUNDINGS = st.text(alphabet="投诉商家客服退款，。！ ()：;\n" + string.ascii_letters[:5], max_size=20)
 TRICKY = st.text(alphabet="0123456789 -+@.()Xx订单号：order#n是abc１２＠", max_size=60)
@@ -157,6 +205,8 @@ FRAGMENTS = st.lists(
     max_size=12,
 ).map("".join)
 NO_DIGITS = st.text(alphabet=" \t\nXx/-+.()#:：订单号编码ordernumisbank手机电话身份证[]phone", max_size=80)
+CHINESE = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+SEPARATORS = st.sampled_from([" ", "-", ".", "/"])
 
 
 @st.composite
@@ -183,6 +233,47 @@ def personal_items(draw: st.DrawFn) -> str:
     return "+44 20 " + "".join(draw(digits) for _ in range(8))
 
 
+@st.composite
+def slipped_items(draw: st.DrawFn) -> str:
+    """The forms of issue 18: after Latin letters, other separators, 6-4-4-4 IDs, spaced and
+    internationalised e-mails, digits in Chinese."""
+    item = draw(personal_items())
+    form = draw(st.sampled_from(["letters", "separators", "chinese", "email"]))
+    digits = item.replace("-", "").replace(" ", "")
+    # landlines keep the strict guards; only mobiles and ID numbers are matched right after letters
+    mobile_or_long = digits.isdigit() and (digits.startswith("1") or len(digits) > 11)
+    mobile_or_id = mobile_or_long and (len(digits) == 11 or mask_pii(digits)[0] == "[id-number]")
+    if form == "letters" and mobile_or_id:
+        return draw(st.sampled_from(["Tel", "ID", "wx", "QQ", "tel:"])) + digits
+    if form == "separators" and mobile_or_long and len(digits) in (11, 16, 18):
+        sep = draw(SEPARATORS)
+        sizes = {11: (3, 4, 4), 16: (4, 4, 4, 4), 18: draw(st.sampled_from([(6, 8, 4), (6, 4, 4, 4)]))}
+        groups, start = [], 0
+        for size in sizes[len(digits)]:
+            groups.append(digits[start : start + size])
+            start += size
+        return sep.join(groups)
+    if form == "chinese" and mobile_or_long and len(digits) == 11:
+        return "".join(CHINESE[d] for d in digits)
+    if form == "email":
+        local = draw(st.sampled_from(["zhang.san", "li_si99", "用户", "müller"]))
+        at = draw(st.sampled_from(["@", " @ ", "(at)", " [at] ", "＠"]))
+        domain = draw(
+            st.sampled_from(["qq.com", "例子.中国", "bücher.de", "xn--fiqs8s.xn--55qx5d", "163 . com"])
+        )
+        return f"{local}{at}{domain}"
+    return item
+
+
+@settings(max_examples=300, deadline=None)
+@given(SURROUNDINGS, slipped_items(), SURROUNDINGS)
+def test_an_embedded_item_in_any_slipped_form_never_survives(before, item, after):
+    masked, count = mask_pii(f"{before} {item} {after}")
+    assert item not in masked and count >= 1
+    assert any(p in masked for p in ("[phone]", "[email]", "[id-number]", "[bank-card]"))
+    assert mask_pii(masked) == (masked, 0)
+
+
 @settings(max_examples=200, deadline=None)
 @given(FRAGMENTS | TRICKY | st.text(max_size=80))
 def test_masking_is_idempotent(text):
@@ -201,7 +292,7 @@ def test_an_embedded_item_never_survives(before, item, after):
 @settings(max_examples=200, deadline=None)
 @given(
     (NO_DIGITS | st.text(max_size=200)).filter(
-        lambda t: not any(c in t for c in "0123456789０１２３４５６７８９@＠")
+        lambda t: not any(c in t for c in "0123456789０１２３４５６７８９@＠〇零一二三四五六七八九幺")
     )
 )
 def test_text_without_digits_or_at_comes_back_unchanged(text):
@@ -321,3 +412,69 @@ def test_vectorised_batches_are_masked_and_hashed_as_generated(warehouse):
     assert rows["A-1"][:2] == ("手机[phone] 卡[bank-card]", 4)
     assert rows["A-2"][:2] == ("nothing here", None)
     assert {k: v[2] for k, v in rows.items()} == expected_hashes
+
+
+# -- personal data in ids and in every mapped column (issue 18) ----------------------------------------
+PERSONAL_IDS = ["13812345678", "zhang.san@qq.com", ID, "Tel138.1234.5678"]
+
+
+def test_a_personal_record_id_is_published_only_as_its_hash(warehouse, tmp_path):
+    from etl.ids import public_record_id, stable_id
+
+    records = [
+        {**hostile.BASE, "id": record_id, "note": "已回复 13912345678"} for record_id in PERSONAL_IDS
+    ] + [
+        {**hostile.BASE, "id": "P-plain", "note": "ok"},
+        # quarantined by the source (unreadable date): the quarantine row keeps the id hashed too
+        {**hostile.BASE, "id": "18612345678", "filed": "not a date"},
+    ]
+    path = tmp_path / "ids.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    mapping = hostile.mapping("json", "pii_ids")
+    mapping["columns"]["source_status"] = "note"  # a mapped free-text column beyond the narrative
+    run_source(FileImportSource(path, mapping), warehouse=warehouse)
+    rows = dict(query(warehouse, "SELECT source_record_id, complaint_id FROM complaints"))
+    for record_id in PERSONAL_IDS:
+        public = public_record_id(record_id)
+        assert public.startswith("h") and len(public) == 17
+        assert rows[public] == stable_id("pii_ids", record_id) == f"pii_ids:{public}"
+    assert rows["P-plain"] == "pii_ids:P-plain"  # ids that hold nothing personal keep their form
+    statuses = {r[0] for r in query(warehouse, "SELECT source_status FROM complaints")}
+    assert statuses == {"已回复 [phone]", "ok"}
+    [(quarantined_id,)] = query(warehouse, "SELECT source_record_id FROM quarantine")
+    assert quarantined_id == public_record_id("18612345678")
+    # no text column of any table holds any of them
+    needles = [*PERSONAL_IDS, "13912345678", "18612345678"]
+    with warehouse.connect_read_only() as con:
+        columns = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
+            " AND table_name IN ('complaints', 'merchants', 'entities', 'quarantine')"
+        ).fetchall()
+        for table, column in columns:
+            for needle in needles:
+                sql = f'SELECT count(*) FROM {table} WHERE contains("{column}", ?)'  # noqa: S608
+                assert con.execute(sql, [needle]).fetchone() == (0,), (table, column, needle)
+    result = run_source(FileImportSource(path, mapping), warehouse=warehouse)
+    assert result.counts["complaints"].unchanged == len(PERSONAL_IDS) + 1  # the hash is stable
+
+
+def test_every_free_text_column_a_mapping_reaches_is_masked():
+    from etl.mapping_check import target_columns
+    from etl.sanitise import NOT_MASKED, PII_COLUMNS
+    from etl.sources.file_import import TARGET_TABLES
+
+    for target, table in TARGET_TABLES.items():
+        for column in target_columns(target).values():
+            free_text = column.type == "VARCHAR" and not column.accepted
+            if free_text and column.name not in NOT_MASKED.get(table, ()):
+                assert column.name in PII_COLUMNS.get(table, ()), f"{table}.{column.name} is not masked"
+
+
+def test_ids_of_the_shipped_sources_do_not_look_personal():
+    """The id rule changes no existing id: demo, CFPB and NYC ids hold nothing personal. (Measured on
+    the recorded real data too: 6,925 CFPB complaint ids, 70 enforcement dockets, 22 NYC ids.)"""
+    from etl.ids import looks_personal
+
+    shapes = ["c0", "c9999999", "m12345", "e7", "p99999999", "3458921", "12345678", "2023-CFPB-0012"]
+    shapes += ["NYC-12345-2019|1", "row-" + "a" * 24]
+    assert [rid for rid in shapes if looks_personal(rid)] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 
 from etl import raw_archive
 from etl.cli import app
-from etl.raw_archive import RawArchive, plan_prune, read_provenance
+from etl.raw_archive import MANIFEST_NAME, RawArchive, plan_prune, read_provenance
 from etl.run import run_source
 from etl.warehouse import Warehouse
 from tests.support.records_source import RecordsSource
@@ -232,3 +233,22 @@ def test_a_run_another_warehouse_cites_is_kept(history, data_dir):
     assert result.exit_code == 0, result.output
     kept = {p.name for p in (data_dir / "raw" / "fixture").iterdir()}
     assert kept == {newer, history["first"], history["second"], history["last"]}
+
+
+def test_archived_pages_are_readable_by_their_owner_only(tmp_path):
+    # pages hold personal data before masking; they were written 0644 under the usual umask (issue 18)
+    previous = os.umask(0o022)
+    try:
+        archive = RawArchive.for_run(tmp_path / "raw", "src", "run-1")
+        first = archive.save("https://example.org/a", "张三 13812345678".encode())
+        archive.save("https://example.org/b", b"{}")
+    finally:
+        os.umask(previous)
+    for path in (first, archive.directory / "00002.gz", archive.directory / MANIFEST_NAME):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(archive.directory.stat().st_mode) == 0o700
+    assert archive.read(first.name).decode() == "张三 13812345678"
+    assert [entry["url"] for entry in archive.manifest()] == [
+        "https://example.org/a",
+        "https://example.org/b",
+    ]

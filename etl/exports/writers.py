@@ -15,8 +15,9 @@ from etl.exports.catalogue import Dataset, Filters
 from etl.exports.queries import window_selects
 
 BATCH_ROWS = 25_000  # rows per Arrow batch while streaming an extract
-# CSV cells that a spreadsheet would evaluate as a formula (OWASP "CSV injection")
-FORMULA_START = r"^[=+\-@\t\r]"
+# CSV cells that a spreadsheet would evaluate as a formula (OWASP "CSV injection"), with the
+# full-width and small forms of = + - @ that East Asian spreadsheets convert to them on entry
+FORMULA_START = r"^[=+\-@\t\r\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}\x{FE66}\x{FE62}\x{FE63}\x{FE6B}]"
 UTF8_BOM = b"\xef\xbb\xbf"  # so Excel reads Chinese CSV as UTF-8
 
 

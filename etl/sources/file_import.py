@@ -101,6 +101,8 @@ DEFAULT_TIMEZONE = "UTC"
 _MAX_DECIMAL = Decimal(10) ** 16
 _MAX_INTEGER = 2**31 - 1
 _CENTS = Decimal("0.01")
+# A mapping is a page of settings; far larger files are mistakes or attacks, refused before parsing.
+MAX_MAPPING_BYTES = 1_000_000
 _UNDECODABLE = "\ufffd"  # what the decoder puts for bytes it cannot read, and JSON for lone surrogates
 
 
@@ -121,10 +123,50 @@ def load_mapping(path: Path) -> dict[str, Any]:
     return mapping
 
 
+class _MappingYamlLoader(yaml.SafeLoader):
+    """YAML without aliases: a mapping never needs one, and a 500-byte file of nested aliases
+    ("billion laughs") expanded to 4.2 GB before failing (issue 18)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"alias *{event.anchor} found: a mapping may not use YAML aliases",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _parse_mapping(path: Path) -> Any:
+    """The mapping file's content; any problem reading or parsing it is one MappingError line."""
+    try:
+        if path.stat().st_size > MAX_MAPPING_BYTES:
+            raise MappingError(f"{path}: larger than {MAX_MAPPING_BYTES:,} bytes: not a mapping")
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix == ".toml":
+            return tomllib.loads(text)
+        return yaml.load(text, Loader=_MappingYamlLoader)  # a SafeLoader that refuses aliases
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{path}: cannot be read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{path}: not valid TOML: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"{exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(exc).split())
+
+
 def read_mapping(path: Path) -> dict[str, Any]:
     """Read a TOML or YAML mapping and check its required parts."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    mapping = tomllib.loads(text) if Path(path).suffix == ".toml" else yaml.safe_load(text)
+    path = Path(path)
+    mapping = _parse_mapping(path)
     if not isinstance(mapping, dict):
         raise MappingError(f"{path}: a mapping must be a table/dictionary")
     if mapping.get("target") not in TARGETS:

@@ -36,6 +36,12 @@ FORMULAS = [
     "\t=1+1",
     "\r=1+1",
     "=cmd|' /C notepad'!'A1'",
+    # full-width and small forms, which East Asian spreadsheets take as = + - @ (issue 18)
+    '＝HYPERLINK("http://evil.example","点击")',
+    "＋1+cmd|' /C calc'!A0",
+    "－2+3",
+    "＠SUM(1+1)",
+    "﹦1+1",
 ]
 UNICODE = [
     "😀🛒💥 emoji store 👨‍👩‍👧",
@@ -56,12 +62,35 @@ CONTROL = [
     "tab\tand\nnewline\r\nCRLF",
     "\x00=formula behind NUL",
 ]
+# Mapping files: 10 levels of 9 YAML aliases, 9**10 (3.5 billion) leaves once expanded, in < 600 bytes
+YAML_ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+)
 LONG = ["长" * 100_000, "A" * 200_000]
-TEXTS = MARKUP + SQL + FORMULAS + UNICODE + CONTROL + LONG
+# Personal data in the forms that slipped through masking (issue 18), and a run of digit groups that
+# made the card search cubic
+PII_FORMS = [
+    "Tel13812345678",
+    "ID440306198512120042",
+    "wx13812345678",
+    "138.1234.5678",
+    "138/1234/5678",
+    "4111.1111.1111.1111",
+    "440306 1985 1212 0042",
+    "zhang.san @ example.com",
+    "zhang (at) qq . com",
+    "用户@例子.中国",
+    "me@bücher.de",
+    "一三八一二三四五六七八",
+    "1 " * 5_000,
+]
+TEXTS = MARKUP + SQL + FORMULAS + UNICODE + CONTROL + LONG + PII_FORMS
 # Names past the load's bound (NAME_MAX_CHARS, 500) are quarantined: one 2 M-character name made
 # every store search run for minutes. ㍿ is one character that NFKC makes four (株式会社).
 LONG_NAMES = ["名" * 2_000_000, "N" * 501, "㍿" * 130]
 NAME_CHARS = 400  # the store and entity names of the TEXTS records are cut to this (within the bound)
+# Record ids that are personal data: published only as their hash (etl.ids.public_record_id)
+PERSONAL_IDS = ["13812345678", "zhang.san@qq.com", "440306198512120042", "Tel138.1234.5678"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +137,7 @@ def corpus() -> list[Hostile]:
         records.append(_record(f"long_store{index}", "merchant_id", "merchant_id", store=name))
         own_store = f"Store of a long-named company #{index}"  # a store with a valid company stays valid
         records.append(_record(f"long_entity{index}", "merchant_id", None, store=own_store, entity=name))
-    for index, text in enumerate(SQL + FORMULAS[:2]):
+    for index, text in enumerate(SQL + FORMULAS[:2] + PERSONAL_IDS):
         records.append(Hostile(f"id{index}", {**BASE, "id": text}))
     amounts = {
         "1e308": "amount_claimed",

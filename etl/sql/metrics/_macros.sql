@@ -17,11 +17,12 @@ CREATE OR REPLACE TEMP MACRO min_records() AS 25;
 CREATE OR REPLACE TEMP MACRO short_window_months() AS 12;
 CREATE OR REPLACE TEMP MACRO long_window_months() AS 24;
 
--- 95 % Wilson score interval of a proportion p out of n (closed form).
-CREATE OR REPLACE TEMP MACRO wilson_low(p, n) AS
-    (p + z95() ^ 2 / (2 * n) - z95() * sqrt(p * (1 - p) / n + z95() ^ 2 / (4 * n * n))) / (1 + z95() ^ 2 / n);
-CREATE OR REPLACE TEMP MACRO wilson_high(p, n) AS
-    (p + z95() ^ 2 / (2 * n) + z95() * sqrt(p * (1 - p) / n + z95() ^ 2 / (4 * n * n))) / (1 + z95() ^ 2 / n);
+-- 95 % Wilson score interval of a proportion p out of n (closed form), clamped to [0, 1]: at p = 0
+-- or 1 the two terms cancel only up to rounding (-2e-16, 1.0000000000000002 without the clamp).
+CREATE OR REPLACE TEMP MACRO wilson_low(p, n) AS greatest(0.0, least(1.0,
+    (p + z95() ^ 2 / (2 * n) - z95() * sqrt(p * (1 - p) / n + z95() ^ 2 / (4 * n * n))) / (1 + z95() ^ 2 / n)));
+CREATE OR REPLACE TEMP MACRO wilson_high(p, n) AS greatest(0.0, least(1.0,
+    (p + z95() ^ 2 / (2 * n) + z95() * sqrt(p * (1 - p) / n + z95() ^ 2 / (4 * n * n))) / (1 + z95() ^ 2 / n)));
 
 -- Funnel limit at z for a store with n orders around the platform rate p0, with the additive random
 -- effect tau2, on the arcsine scale, back-transformed with sin^2 (see funnel_limits.sql).
