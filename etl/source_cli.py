@@ -55,7 +55,7 @@ def command_function(command: SourceCommand[Any]) -> Callable[..., None]:
         try:
             source = command.build(params)
         except SourceSetupError as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(f"[red]{exc}[/red]", soft_wrap=True)  # one line, however long the path
             raise typer.Exit(2) from exc
         run_and_report(source, params, dry_run, command.name)
 
@@ -100,7 +100,7 @@ def run_and_report(source: Source, params: Any, dry_run: bool, command: str) -> 
                 source, warehouse=warehouse, params=recorded(params), progress=progress, dry_run=dry_run
             )
     except RunInProgressError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
     except NothingLoadedError as exc:
         print_reasons(exc.reasons)
