@@ -238,6 +238,13 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=&^\"'])")
 # after escapes are read, so a backslash does not stop them: an invisible word joiner does.
 _DIRECTIVE_COLON = re.compile(r":(?=[\w+\-/\\]*[:\[])")
 _WORD_JOINER = "\u2060"
+# GitHub-flavoured Markdown links bare addresses (www., http://, e-mail) and Streamlit turns a lone --,
+# ->, >= ... into typographic symbols, both in the text after escapes are read, so a backslash does not
+# stop them (and inside an autolink it stays visible): a word joiner where each would start does.
+_LINK_OR_SYMBOL_START = re.compile(
+    r"(?i)(?<=www)(?=\.)|(?<=[a-z])(?=://)|(?<=[-.\w+])(?=@)"
+    r"|(?:(?<=\s)|^)(?=(?:<->|->|<-|--|>=|<=|~=)(?:\s|$))"
+)
 # Line breaks would start new blocks (a heading, a list item); other control characters render as
 # nothing useful. Both become a space.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -249,7 +256,8 @@ _ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
 def escape_markdown(text: object) -> str:
     """Source or user text as inert Markdown: shown exactly as recorded, never as markup or links."""
     value = "" if text is None else str(text)
-    value = _MARKDOWN_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", value))
+    value = _LINK_OR_SYMBOL_START.sub(_WORD_JOINER, _CONTROL.sub(" ", value))
+    value = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
     value = _DIRECTIVE_COLON.sub(r"\\:" + _WORD_JOINER, value)
     if _BIDI_CONTROL.search(value):
         value = f"{_ISOLATE}{value}{_POP_ISOLATE}"

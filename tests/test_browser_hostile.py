@@ -3,13 +3,22 @@ as the literal text they are."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 
 from tests.support.browser import BROWSER_MARKS, wait_for_app
-from tests.support.hostile_web import COLOUR, MARKDOWN, SCRIPT, STORE_NAMES, build_hostile_warehouse, store_id
+from tests.support.hostile_web import (
+    AUTOLINKS,
+    COLOUR,
+    MARKDOWN,
+    SCRIPT,
+    STORE_NAMES,
+    build_hostile_warehouse,
+    store_id,
+)
 from tests.support.streamlit_server import serve_dashboard
 
 pytestmark = BROWSER_MARKS
@@ -85,3 +94,52 @@ def test_overview_and_funnel_hovers_stay_inert(hostile_url, browser):
     finally:
         page.close()
     assert not errors, errors
+
+
+def links_from_data(page) -> list[str]:
+    """Every link on the page that leaves the app: the app's own links are relative or same-origin."""
+    hrefs = page.eval_on_selector_all(
+        "[data-testid='stMain'] a, [data-testid='stSidebar'] a", "els => els.map(a => a.href)"
+    )
+    origin = page.evaluate("() => location.origin")
+    return [href for href in hrefs if not href.startswith(origin)]
+
+
+def shown_text(page, text: str) -> str:
+    """The main column's text without the invisible link breakers, once it shows `text` (or after 30 s)."""
+    script = "t => document.querySelector(\"[data-testid='stMain']\").innerText.replaceAll('\\u2060', '')"
+    # on a time-out the caller's assertion shows what the page held instead
+    with contextlib.suppress(Exception):
+        page.wait_for_function(f"t => ({script})(t).includes(t)", arg=text, timeout=30_000)
+    return page.inner_text("[data-testid='stMain']").replace("\u2060", "")
+
+
+@pytest.mark.parametrize("text", AUTOLINKS)
+def test_names_that_look_like_links_show_as_recorded(hostile_url, browser, text):
+    key = next(key for key, name in STORE_NAMES.items() if name == text)
+    page, errors = open_page(browser, f"{hostile_url}/store?lang=en&store={quote(store_id(key))}")
+    try:
+        heading = page.locator("[data-testid='stMain'] h2").first
+        heading.wait_for(timeout=30_000)
+        shown = heading.inner_text().replace("\u2060", "").strip()  # the invisible link breakers
+        assert shown == text  # no backslash, no em dash, no bold
+        assert heading.locator("a, strong, em").count() == 0, heading.inner_html()
+        assert links_from_data(page) == []
+    finally:
+        page.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("text", AUTOLINKS)
+def test_reflected_and_listed_values_show_as_recorded(hostile_url, browser, text):
+    """A search's results (page links) and a store id that is not found both repeat the text as is."""
+    for params in ({"q": text}, {"store": text}):
+        query = "&".join(f"{name}={quote(value)}" for name, value in params.items())
+        page, errors = open_page(browser, f"{hostile_url}/store?lang=en&{query}")
+        try:
+            main = shown_text(page, text)
+            assert text in main, (params, main[:2000])
+            assert links_from_data(page) == [], params
+        finally:
+            page.close()
+        assert not errors, errors

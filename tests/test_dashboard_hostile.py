@@ -17,6 +17,7 @@ from dashboard import db
 from etl.warehouse import Warehouse
 from tests.support.dashboard_fixtures import APP, page
 from tests.support.hostile_web import (
+    AUTOLINKS,
     COLOUR,
     HOSTILE_PLATFORM,
     IMG,
@@ -95,9 +96,18 @@ def texts(at: AppTest) -> list[tuple[str, str, bool]]:
     return shown
 
 
+# What GitHub-flavoured Markdown turns into a link, and Streamlit into a typographic symbol (--, ->, >=),
+# in the text after escapes are read: a backslash does not stop either.
+AUTOLINK_OR_SYMBOL = re.compile(
+    r"(?i)www\.|https?://|[-.\w+]@[-\w]|(?:^|\s)(?:<->|->|<-|--|>=|<=|~=)(?:\s|$)"
+)
+
+
 def assert_inert(at: AppTest) -> None:
     for kind, value, allow_html in texts(at):
         assert not allow_html, (kind, value[:200])
+        read = re.sub(r"\\(.)", r"\1", value)
+        assert not AUTOLINK_OR_SYMBOL.search(read), (kind, AUTOLINK_OR_SYMBOL.search(read), value[:300])
         for fragment in LIVE:  # an escaped fragment starts with a backslash and is shown as text
             assert not re.search(r"(?<!\\)" + re.escape(fragment), value), (kind, fragment, value[:300])
     for chart in at.get("plotly_chart"):
@@ -166,6 +176,19 @@ def test_unknown_store_id_gets_a_clear_message():
     assert [unescape(w.value) for w in at.warning] == [
         f"No store with id {MARKDOWN} {SQL} in this warehouse."
     ]
+
+
+@pytest.mark.parametrize("text", AUTOLINKS)
+@pytest.mark.usefixtures("hostile_env")
+def test_reflected_values_that_look_like_links_stay_text(text):
+    """A store id or search from the URL is repeated back as recorded, never as a link or a dash."""
+    for params in ({"store": text}, {"q": text}):
+        at = run_page("store", {**params, "lang": "en"})
+        assert_inert(at)
+        shown = [unescape(w.value) for w in at.warning] + [
+            unescape(link.proto.label) for link in at.get("page_link")
+        ]
+        assert any(text in value for value in shown), (params, shown)
 
 
 @pytest.mark.parametrize("key", list(STORE_NAMES))

@@ -35,6 +35,16 @@ FORMULAS = (
     "\r=1",
 )
 SQL = "x'); DROP TABLE merchants; --"
+# Text GitHub-flavoured Markdown would turn into links, escapes or typography.
+AUTOLINKS = (
+    "www.evil.example",
+    "http://evil.example/x",
+    "evil\\.example",
+    "a -- b",
+    "*bold*",
+    "[x](http://e)",
+    "mail me@evil.example",
+)
 LONG = "长" * 480 + "<b>end</b>"  # as long as a stored name may be (NAME_MAX_CHARS, 500)
 
 # What each hostile store is called; the first is the one the browser test opens.
@@ -55,6 +65,7 @@ STORE_NAMES = {
     "h-long": LONG,
     "h-newline": "line one\n# heading\n- item\n---",
     "h-code": "`code` ```fence``` <!-- c -->",
+    **{f"h-autolink-{n}": text for n, text in enumerate(AUTOLINKS)},
 }
 HOSTILE_PLATFORM = "<b>Evil</b>Mall**"
 AS_OF = datetime(2026, 10, 31)
@@ -187,6 +198,7 @@ PARAM_VALUES = [
     "1970-01-01",
     "x" * 10_000,
     FORMULAS[0],
+    *AUTOLINKS,
 ]
 
 
