@@ -101,13 +101,15 @@ def texts(at: AppTest) -> list[tuple[str, str, bool]]:
 AUTOLINK_OR_SYMBOL = re.compile(
     r"(?i)www\.|https?://|[-.\w+]@[-\w]|(?:^|\s)(?:<->|->|<-|--|>=|<=|~=)(?:\s|$)"
 )
+OWN_DOCUMENT = ("# Methodology", "# 方法")
 
 
 def assert_inert(at: AppTest) -> None:
     for kind, value, allow_html in texts(at):
         assert not allow_html, (kind, value[:200])
         read = re.sub(r"\\(.)", r"\1", value)
-        assert not AUTOLINK_OR_SYMBOL.search(read), (kind, AUTOLINK_OR_SYMBOL.search(read), value[:300])
+        if not read.startswith(OWN_DOCUMENT):  # the methodology page is our own Markdown, links and all
+            assert not AUTOLINK_OR_SYMBOL.search(read), (kind, AUTOLINK_OR_SYMBOL.search(read), value[:300])
         for fragment in LIVE:  # an escaped fragment starts with a backslash and is shown as text
             assert not re.search(r"(?<!\\)" + re.escape(fragment), value), (kind, fragment, value[:300])
     for chart in at.get("plotly_chart"):
