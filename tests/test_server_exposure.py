@@ -74,8 +74,9 @@ def test_serve_listens_on_localhost_only_by_default(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0; rm -rf /", "-bad-", "exa mple.org", "::1::2", ""])
-def test_a_bad_host_is_one_line(host: str) -> None:
-    refused(["serve", "--host", host], "--host")
+def test_a_bad_host_is_one_line(data_dir: Path, host: str) -> None:
+    # a warehouse that does not exist: were the host not checked first, serve would stop on that instead
+    refused(["--warehouse", "nosuch", "serve", "--host", host], "--host")
 
 
 def test_a_failing_page_shows_an_error_id_not_a_traceback(
