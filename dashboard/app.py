@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from dashboard import db, ui
+from dashboard.errors import shown_with_an_id
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, default_language, lang, t
 from dashboard.pages import DASHBOARD_DIR, PAGES
 
@@ -54,7 +55,8 @@ ui.provenance_notice(sources)
 
 started = time.perf_counter()
 try:
-    page.run()
+    with shown_with_an_id():
+        page.run()
 finally:
     ui.drop_unowned_params()
     # server time of the page script, read by the benchmark (bench/dashboard.py)

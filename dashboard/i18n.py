@@ -32,6 +32,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "混合数据：本数据库同时包含合成示例记录（来源 {synthetic}）和真实记录（来源 {real}）。"
         "本页数字同时计入两者；导出数据逐行标明来源。",
     ),
+    "page_failed": (
+        "This page could not be shown because of an unexpected error. "
+        "Error id: {error_id} (the server's log holds the details under this id).",
+        "本页因意外错误无法显示。错误编号：{error_id}（服务器日志中按此编号记录了详情）。",
+    ),
     "warehouse_name": ("Warehouse: {name}", "数据库：{name}"),
     "warehouse_missing": (
         "No warehouse has been built yet. Build the demo with `./storewatch etl demo` "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 import sys
 from typing import Annotated
 
@@ -142,15 +144,37 @@ def list_warehouses() -> None:
     out.print(table)
 
 
+# a DNS name: dot-separated labels of letters, digits and inner hyphens
+HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+
+
+def checked_host(host: str) -> str:
+    """`host` if it is an IP address or a host name, else a one-line error."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        if len(host) <= 253 and HOST_NAME.fullmatch(host):
+            return host
+    fail(f"--host {host!r} is neither an IP address nor a host name")
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for the dashboard.")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. Only this machine by default; use 0.0.0.0 to deploy, "
+            "behind a reverse proxy (docs/deployment.md).",
+        ),
+    ] = "127.0.0.1",
     demo_complaints: Annotated[
         int, typer.Option(min=1, help="Size of the demo built when there is no demo warehouse.")
     ] = 200_000,
     headless: Annotated[bool, typer.Option(help="Do not try to open a browser.")] = True,
 ) -> None:
     """Serve the dashboard on warehouse `demo` (built first if missing) or the one --warehouse names."""
+    host = checked_host(host)
     settings = load_settings()
     name = settings.served_warehouse
     if name != DEMO_WAREHOUSE:
@@ -170,12 +194,15 @@ def serve(
         "streamlit",
         "run",
         str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.address",
+        host,
         "--server.port",
         str(port),
         "--server.headless",
         str(headless).lower(),
     ]
-    console.print(f"Dashboard of warehouse {name}: http://localhost:{port}")
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"Dashboard of warehouse {name}: http://{shown}:{port}", soft_wrap=True)
     raise typer.Exit(run_forwarding_signals(command, env=child_environment(settings)))
 
 
