@@ -14,7 +14,7 @@ from etl.run import run_source
 from etl.settings import load_settings
 from etl.warehouse import RunInProgressError, Warehouse
 from tests.support.loader_records import STORES, complaints
-from tests.support.records_source import RecordsSource
+from tests.support.records_source import SLOW_RUN_SCRIPT, RecordsSource
 
 
 def digest(path: Path) -> str:
@@ -49,30 +49,13 @@ def test_the_next_run_records_the_failed_one_in_etl_runs(warehouse):
     assert "source broke midway" in error
 
 
-SLOW_RUN = """
-import sys, time
-from etl.run import run_source
-from etl.warehouse import Warehouse
-from tests.support.records_source import RecordsSource
-from tests.support.loader_records import STORES, complaints
-
-class Slow(RecordsSource):
-    def extract(self, ctx):
-        super().extract(ctx)
-        print("staged", flush=True)
-        time.sleep(60)
-
-run_source(Slow(STORES, complaints()), warehouse=Warehouse(sys.argv[1]))
-"""
-
-
 def test_a_killed_run_leaves_the_warehouse_served_and_is_recorded_as_failed(warehouse):
     run_source(RecordsSource(STORES, complaints()), warehouse=warehouse)
     served = warehouse.current_path()
     before = digest(served)
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_RUN, str(warehouse.directory)],
+        [sys.executable, "-c", SLOW_RUN_SCRIPT, str(warehouse.directory)],
         cwd=root,
         stdout=subprocess.PIPE,
         text=True,

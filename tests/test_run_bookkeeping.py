@@ -25,26 +25,10 @@ from etl.settings import load_settings
 from etl.warehouse import Warehouse
 from tests.support.disks import fill_until, free_bytes
 from tests.support.loader_records import STORES, complaints
-from tests.support.records_source import RecordsSource
+from tests.support.records_source import SLOW_RUN_SCRIPT, RecordsSource
 from tests.support.warehouses import named
 
 ROOT = Path(__file__).resolve().parents[1]
-
-SLOW_RUN = """
-import sys, time
-from etl.run import run_source
-from etl.warehouse import Warehouse
-from tests.support.records_source import RecordsSource
-from tests.support.loader_records import STORES, complaints
-
-class Slow(RecordsSource):
-    def extract(self, ctx):
-        super().extract(ctx)
-        print("staged", flush=True)
-        time.sleep(60)
-
-run_source(Slow(STORES, complaints()), warehouse=Warehouse(sys.argv[1]))
-"""
 
 
 def digest(path: Path) -> str:
@@ -76,7 +60,7 @@ def load(warehouse: Warehouse) -> Path:
 def test_status_shows_a_live_run_as_running_and_a_killed_one_as_failed(warehouse):
     load(warehouse)
     proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_RUN, str(warehouse.directory)],
+        [sys.executable, "-c", SLOW_RUN_SCRIPT, str(warehouse.directory)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

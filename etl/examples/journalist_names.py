@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from etl.sources.demo import COMPLAINT_CATEGORIES as DEMO_COMPLAINT_CATEGORIES
+
 # As Chinese sites write them; the complaint site sometimes uses the English name instead.
 PLATFORMS_ZH = ["淘宝", "天猫", "京东", "拼多多"]
 PLATFORMS_EN = ["Taobao", "Tmall", "JD", "Pinduoduo"]
@@ -56,17 +58,8 @@ _TRADITIONAL_PAIRS = (
 TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL_PAIRS.split()})
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"})
 
-COMPLAINT_CATEGORIES = [
-    "quality",
-    "not_as_described",
-    "refund_refused",
-    "return_refused",
-    "delivery",
-    "false_promotion",
-    "counterfeit",
-    "service_attitude",
-    "other",
-]
+# the demo's order: the rows of the category mix below follow it
+COMPLAINT_CATEGORIES = DEMO_COMPLAINT_CATEGORIES
 # complaint-category mix per store category (rows follow CATEGORIES_ZH)
 CATEGORY_MIX = np.array(
     [

@@ -64,3 +64,22 @@ def normalise_complaint(ctx: RunContext, raw: dict) -> dict:
         "category": raw.get("category", "quality"),
         "status": raw.get("status", "resolved" if closed else "open"),
     }
+
+
+# A run in its own process that stages its records, says "staged" and then waits: tests kill it there.
+# Argument: the warehouse directory.
+SLOW_RUN_SCRIPT = """
+import sys, time
+from etl.run import run_source
+from etl.warehouse import Warehouse
+from tests.support.records_source import RecordsSource
+from tests.support.loader_records import STORES, complaints
+
+class Slow(RecordsSource):
+    def extract(self, ctx):
+        super().extract(ctx)
+        print("staged", flush=True)
+        time.sleep(60)
+
+run_source(Slow(STORES, complaints()), warehouse=Warehouse(sys.argv[1]))
+"""
